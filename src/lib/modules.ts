@@ -1,0 +1,19 @@
+import { getCollection, type CollectionEntry } from 'astro:content';
+import type { Locale } from '../i18n/ui.ts';
+
+export type ModuleEntry = CollectionEntry<'modules'>;
+
+/** Entry ids look like "es/modules/intro"; the slug is the last part. */
+export function moduleSlug(entry: ModuleEntry): string {
+  return entry.id.split('/').at(-1) ?? entry.id;
+}
+
+export function moduleLocale(entry: ModuleEntry): string {
+  return entry.id.split('/')[0] ?? '';
+}
+
+/** Published modules of one locale, in course order. */
+export async function modulesFor(locale: Locale): Promise<ModuleEntry[]> {
+  const all = await getCollection('modules', (entry) => moduleLocale(entry) === locale && !entry.data.draft);
+  return all.sort((a, b) => a.data.order - b.data.order);
+}

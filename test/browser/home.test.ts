@@ -1,0 +1,42 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+let server: RunningServer;
+let browser: Browser;
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('course home in real Chromium', () => {
+  it('renders the Spanish home with its module list', async () => {
+    const page = await browser.newPage({ locale: 'es-ES' });
+    await page.goto(server.url);
+    expect(new URL(page.url()).pathname).toBe('/es/');
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    expect(await page.locator('h1').innerText()).toBe('Seguridad en Kubernetes');
+    const modules = page.locator('ol.modules li');
+    expect(await modules.count()).toBe(1);
+    expect(await modules.first().innerText()).toContain('Introducción a la seguridad en Kubernetes');
+    await page.close();
+  });
+
+  it('switches to English on the same page and opens a module', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}es/`);
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.waitForURL(/\/en\/$/);
+    expect(await page.locator('h2').first().innerText()).toBe('Modules');
+    await page.getByRole('link', { name: 'Introduction to Kubernetes security' }).click();
+    await page.waitForURL(/\/en\/modules\/intro\/$/);
+    expect(await page.locator('article h1').innerText()).toBe('Introduction to Kubernetes security');
+    expect(await page.locator('article').innerText()).toContain('press Check');
+    await page.close();
+  });
+});

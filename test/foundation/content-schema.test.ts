@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { moduleSchema } from '../../src/content-schema/module.ts';
+import { projectRoot } from '../helpers/project.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'content-schema-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs `astro sync` (the content-validation step of the build) over fixture content. */
+function syncWith(files: Record<string, string>) {
+  const contentDir = mkdtempSync(join(scratch, 'content-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(contentDir, path, '..'), { recursive: true });
+    writeFileSync(join(contentDir, path), text);
+  }
+  const astro = join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  const result = spawnSync(process.execPath, [astro, 'sync'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...process.env, COURSE_CONTENT_DIR: contentDir, ASTRO_CACHE_DIR: join(contentDir, '.cache'), NO_COLOR: '1' },
+  });
+  return { status: result.status, output: result.stdout + result.stderr, contentDir };
+}
+
+describe('module frontmatter schema', () => {
+  it('accepts a complete module', () => {
+    const parsed = moduleSchema.parse({ title: 'T', description: 'D', order: 2, minutes: 5 });
+    expect(parsed).toEqual({ title: 'T', description: 'D', order: 2, minutes: 5, draft: false });
+  });
+
+  it('rejects unknown fields and wrong types', () => {
+    expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: 1, colour: 'red' }).success).toBe(false);
+    expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: 0 }).success).toBe(false);
+    expect(moduleSchema.safeParse({ title: '', description: 'D', order: 1 }).success).toBe(false);
+  });
+
+  it('fails the build with the file path and the offending field', () => {
+    const { status, output, contentDir } = syncWith({
+      'es/modules/broken.mdx': '---\ntitle: Roto\ndescription: x\norder: "first"\n---\nHola\n',
+    });
+    expect(status).not.toBe(0);
+    expect(output).toContain('InvalidContentEntryDataError');
+    expect(output).toContain(join(contentDir, 'es', 'modules', 'broken.mdx'));
+    expect(output).toMatch(/order\W+.*Expected type `"number"`/);
+  });
+
+  it('names a missing required field', () => {
+    const { status, output } = syncWith({ 'en/modules/untitled.mdx': '---\ndescription: x\norder: 1\n---\nHi\n' });
+    expect(status).not.toBe(0);
+    expect(output).toContain('untitled.mdx');
+    expect(output).toMatch(/title\W+.*[Rr]equired/);
+  });
+});
