@@ -1,0 +1,326 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { ServiceAccountTokens } from './authentication/service-account-tokens.ts';
+import { systemMasters } from './authentication/user.ts';
+import { alwaysAllow, type Authorizer } from './authorization/authorizer.ts';
+import type { AdmissionPlugin } from './admission/types.ts';
+import { ControllerContext } from './controllers/context.ts';
+import { ControllerManager } from './controllers/manager.ts';
+import { PodLifecycleController } from './controllers/pods.ts';
+import {
+  CrdController,
+  GarbageCollector,
+  NamespaceController,
+  ServiceAccountController,
+  TokenSecretController,
+} from './controllers/system.ts';
+import {
+  DaemonSetController,
+  DeploymentController,
+  JobController,
+  ReplicaSetController,
+  StatefulSetController,
+} from './controllers/workloads.ts';
+import { ApiServer } from './endpoints/api-server.ts';
+import type { ClusterServices, VersionInfo } from './endpoints/context.ts';
+import { OpenApiCache } from './endpoints/openapi/documents.ts';
+import { createCa, issueClientCert, issueServingCert, loadCa, type ClusterCa, type PemPair } from './pki/certs.ts';
+import { ResourceCatalog } from './registry/catalog.ts';
+import { Registry, rfc3339 } from './registry/generic.ts';
+import { loadState, saveState } from './storage/persistence.ts';
+import { Store } from './storage/store.ts';
+import type { KubeObject } from './storage/types.ts';
+import { kubeconfigYaml } from './kubeconfig.ts';
+
+export const kubernetesVersion: VersionInfo = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.3',
+  gitCommit: '32cc146f75aad04beaaa245a7157eb35063a9f99',
+  gitTreeState: 'clean',
+  buildDate: '2025-03-11T19:52:21Z',
+  goVersion: 'go1.23.6',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+export const nodeName = 'embedded-control-plane';
+
+export interface ClusterOptions {
+  /** Folder for state, certificates and kubeconfigs; without it the cluster lives in memory. */
+  dir?: string;
+  port?: number;
+  host?: string;
+  /** Replaces the allow-all authorizer (RBAC). */
+  authorizer?: (services: Omit<ClusterServices, 'authorizer'>) => Authorizer;
+  admission?: AdmissionPlugin[];
+  /** Delay before simulated pods report Running. */
+  podStartDelayMs?: number;
+}
+
+export interface Credentials {
+  user: string;
+  groups: string[];
+  certPem: string;
+  keyPem: string;
+}
+
+interface Secrets {
+  ca: PemPair;
+  tokenKey: string;
+}
+
+function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
+  const now = rfc3339();
+  const namespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({
+    resource: 'namespaces',
+    object: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: randomUUID(), creationTimestamp: now, labels: { 'kubernetes.io/metadata.name': name } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    } as KubeObject,
+  }));
+  const node: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: nodeName,
+      uid: randomUUID(),
+      creationTimestamp: now,
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': nodeName,
+        'kubernetes.io/os': 'linux',
+        'node-role.kubernetes.io/control-plane': '',
+      },
+    },
+    spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] },
+    status: {
+      capacity: { cpu: '2', memory: '8Gi', pods: '110' },
+      allocatable: { cpu: '2', memory: '8Gi', pods: '110' },
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+          reason: 'KubeletReady',
+          message: 'simulated node of the embedded cluster: no container runtime, pods are simulated',
+        },
+      ],
+      addresses: [
+        { type: 'InternalIP', address: '172.18.0.2' },
+        { type: 'Hostname', address: nodeName },
+      ],
+      nodeInfo: {
+        kubeletVersion: kubernetesVersion.gitVersion,
+        kubeProxyVersion: kubernetesVersion.gitVersion,
+        containerRuntimeVersion: 'embedded://none (simulated, no containers run)',
+        osImage: 'Embedded simulation',
+        kernelVersion: 'n/a',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
+      },
+    },
+  };
+  return [...namespaces, { resource: 'nodes', object: node }];
+}
+
+/**
+ * One embedded Kubernetes 1.32 API server: HTTPS with its own CA, client-certificate
+ * and token authentication, the registry, simulated controllers and optional persistence.
+ */
+export class EmbeddedCluster {
+  readonly store = new Store();
+  readonly catalog = new ResourceCatalog();
+  readonly options: ClusterOptions;
+  private server?: Server;
+  private ca?: ClusterCa;
+  private controllers?: ControllerManager;
+  private podLifecycle?: PodLifecycleController;
+  private readonly sockets = new Set<Socket>();
+  private readonly longRunning = new Set<() => void>();
+  private saveTimer?: NodeJS.Timeout;
+  private saving: Promise<void> = Promise.resolve();
+  private unsubscribePersistence: () => void = () => {};
+  private services?: ClusterServices;
+  url = '';
+
+  constructor(options: ClusterOptions = {}) {
+    this.options = options;
+  }
+
+  get caPem(): string {
+    if (!this.ca) throw new Error('cluster not started');
+    return this.ca.certPem;
+  }
+
+  get registry(): Registry {
+    if (!this.services) throw new Error('cluster not started');
+    return this.services.registry;
+  }
+
+  private async loadSecrets(): Promise<Secrets> {
+    const dir = this.options.dir;
+    if (dir) {
+      try {
+        return JSON.parse(await readFile(join(dir, 'cluster-secrets.json'), 'utf8')) as Secrets;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    const ca = await createCa();
+    const secrets: Secrets = {
+      ca: { certPem: ca.certPem, keyPem: ca.keyPem },
+      tokenKey: randomBytes(32).toString('base64'),
+    };
+    if (dir) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'cluster-secrets.json'), JSON.stringify(secrets), { mode: 0o600 });
+    }
+    return secrets;
+  }
+
+  async start(): Promise<this> {
+    const secrets = await this.loadSecrets();
+    this.ca = await loadCa(secrets.ca);
+    const serving = await issueServingCert(this.ca);
+    const saved = this.options.dir ? await loadState(this.options.dir) : undefined;
+    this.store.restore(saved?.revision ?? 1, saved?.items ?? bootstrapObjects());
+    for (const crd of this.store.list('customresourcedefinitions.apiextensions.k8s.io'))
+      this.catalog.setCustomResourceDefinition(crd);
+
+    const registry = new Registry(this.store, this.options.admission ?? []);
+    const tokens = new ServiceAccountTokens(Buffer.from(secrets.tokenKey, 'base64'), this.store);
+    const partial = {
+      catalog: this.catalog,
+      store: this.store,
+      registry,
+      tokens,
+      openapi: new OpenApiCache(this.catalog, kubernetesVersion.gitVersion),
+      version: kubernetesVersion,
+      serverAddress: '',
+      trackLongRunning: (stop: () => void) => {
+        this.longRunning.add(stop);
+        return () => this.longRunning.delete(stop);
+      },
+    };
+    this.services = { ...partial, authorizer: this.options.authorizer?.(partial) ?? alwaysAllow };
+    const api = new ApiServer(this.services);
+
+    this.server = createServer(
+      {
+        key: serving.keyPem,
+        cert: serving.certPem,
+        ca: [this.ca.certPem],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (req, res) => {
+        void api.handle(req, res);
+      },
+    );
+    this.server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('tlsClientError', () => {});
+    this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
+    await once(this.server, 'listening');
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `https://127.0.0.1:${port}`;
+    this.services.serverAddress = `127.0.0.1:${port}`;
+
+    const ctx = new ControllerContext(this.store, registry, this.catalog, nodeName);
+    this.podLifecycle = new PodLifecycleController(ctx, this.options.podStartDelayMs);
+    this.controllers = new ControllerManager([
+      new CrdController(ctx),
+      new NamespaceController(ctx),
+      new ServiceAccountController(ctx),
+      new TokenSecretController(ctx, tokens, this.ca.certPem),
+      new DeploymentController(ctx),
+      new ReplicaSetController(ctx),
+      new DaemonSetController(ctx),
+      new StatefulSetController(ctx),
+      new JobController(ctx),
+      this.podLifecycle,
+      new GarbageCollector(ctx),
+    ]);
+    this.controllers.start(this.store);
+    if (this.options.dir) {
+      this.unsubscribePersistence = this.store.subscribe(() => this.schedulePersist());
+      if (!saved) this.schedulePersist();
+    }
+    return this;
+  }
+
+  /** Resolves once controllers have caught up with every change so far. */
+  async settle(): Promise<void> {
+    await this.controllers?.idle();
+  }
+
+  private schedulePersist(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.persist();
+    }, 100);
+  }
+
+  /** Saves the cluster's objects to its folder now. */
+  async persist(): Promise<void> {
+    const dir = this.options.dir;
+    if (!dir) return;
+    const state = { version: 1 as const, revision: this.store.resourceVersion, items: this.store.entries() };
+    this.saving = this.saving
+      .then(() => saveState(dir, state))
+      .catch((error: unknown) => console.error('embedded cluster: could not save state', error));
+    await this.saving;
+  }
+
+  /** Client credentials for a user; kubeconfigs always carry them. */
+  async credentials(user = 'kubernetes-admin', groups: string[] = [systemMasters]): Promise<Credentials> {
+    if (!this.ca) throw new Error('cluster not started');
+    const pair = await issueClientCert(this.ca, user, groups);
+    return { user, groups, ...pair };
+  }
+
+  async kubeconfig(
+    user = 'kubernetes-admin',
+    groups: string[] = [systemMasters],
+    clusterName = 'embedded',
+  ): Promise<string> {
+    return kubeconfigYaml(clusterName, this.url, this.caPem, [await this.credentials(user, groups)]);
+  }
+
+  async stop(): Promise<void> {
+    this.controllers?.stop();
+    this.podLifecycle?.stop();
+    this.unsubscribePersistence();
+    for (const stop of [...this.longRunning]) stop();
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    await this.persist();
+    if (this.server) {
+      const closed = once(this.server, 'close');
+      this.server.close();
+      for (const socket of this.sockets) socket.destroy();
+      await closed;
+      this.server = undefined;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { UserInfo } from '../authentication/user.ts';
+import type { ResourceCatalog } from '../registry/catalog.ts';
+import { rfc3339, type Registry } from '../registry/generic.ts';
+import type { ResourceDef } from '../registry/types.ts';
+import type { Store } from '../storage/store.ts';
+import type { KubeObject, OwnerReference } from '../storage/types.ts';
+
+/** What controllers share: the registry, the catalog and a way to record Events. */
+export class ControllerContext {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly catalog: ResourceCatalog;
+  readonly nodeName: string;
+
+  constructor(store: Store, registry: Registry, catalog: ResourceCatalog, nodeName: string) {
+    this.store = store;
+    this.registry = registry;
+    this.catalog = catalog;
+    this.nodeName = nodeName;
+  }
+
+  def(group: string, plural: string): ResourceDef {
+    const def = this.catalog.all().find((d) => d.group === group && d.plural === plural && !d.crd);
+    if (!def) throw new Error(`unknown resource ${plural}.${group}`);
+    return def;
+  }
+
+  /** The identity a controller acts with (system:serviceaccount:kube-system:<name>). */
+  user(controller: string): UserInfo {
+    return {
+      username: `system:serviceaccount:kube-system:${controller}`,
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+    };
+  }
+
+  /** Records a core/v1 Event about an object, aggregating repeats like the event recorder. */
+  event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+    const events = this.def('', 'events');
+    const namespace = object.metadata.namespace || 'default';
+    const existing = this.store
+      .list('events', namespace)
+      .find(
+        (e) =>
+          (e.involvedObject as OwnerReference | undefined)?.uid === object.metadata.uid &&
+          e.reason === reason &&
+          e.message === message,
+      );
+    const now = rfc3339();
+    if (existing) {
+      existing.count = Number(existing.count ?? 1) + 1;
+      existing.lastTimestamp = now;
+      this.registry.writeObject(events, existing);
+      return;
+    }
+    const name = `${object.metadata.name}.${randomBytes(8).toString('hex')}`;
+    this.registry.writeObject(events, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace, uid: crypto.randomUUID(), creationTimestamp: now },
+      involvedObject: {
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+        uid: object.metadata.uid,
+        apiVersion: object.apiVersion,
+        resourceVersion: object.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      source: { component },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: component,
+      reportingInstance: '',
+    });
+  }
+}
+
+export function ownerRef(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function ownedBy(object: KubeObject, owner: KubeObject): boolean {
+  return (object.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid && r.controller);
+}
+
+export interface Controller {
+  name: string;
+  /** Resources ("pods", "deployments.apps") whose changes wake this controller. */
+  watches: string[];
+  /** Reconciles everything it owns; must be idempotent and cheap when nothing changed. */
+  sync(): Promise<void> | void;
+}

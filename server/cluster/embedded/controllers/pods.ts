@@ -1,0 +1,166 @@
+import { rfc3339 } from '../registry/generic.ts';
+import { noRuntimeNote } from '../endpoints/subresources.ts';
+import type { KubeObject } from '../storage/types.ts';
+import type { Controller, ControllerContext } from './context.ts';
+
+type Obj = Record<string, unknown>;
+
+function qosClass(spec: Obj): string {
+  const containers = [...((spec.containers as Obj[]) ?? []), ...((spec.initContainers as Obj[]) ?? [])];
+  let anySet = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const resources = (c.resources ?? {}) as { requests?: Obj; limits?: Obj };
+    const requests = resources.requests ?? {};
+    const limits = resources.limits ?? {};
+    if (Object.keys(requests).length || Object.keys(limits).length) anySet = true;
+    for (const r of ['cpu', 'memory']) {
+      if (limits[r] === undefined || (requests[r] !== undefined && requests[r] !== limits[r])) guaranteed = false;
+    }
+  }
+  if (!anySet) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function condition(type: string, status: string, time: string): Obj {
+  return { type, status, lastProbeTime: null, lastTransitionTime: time };
+}
+
+/**
+ * Plays scheduler and kubelet for simulated pods: binds them to the one node, then
+ * reports them Running and Ready (batch pods of Jobs complete). No container runs;
+ * events and logs say so.
+ */
+export class PodLifecycleController implements Controller {
+  readonly name = 'pod-lifecycle';
+  readonly watches = ['pods'];
+  private readonly ctx: ControllerContext;
+  private readonly startDelayMs: number;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private podCounter = 1;
+
+  constructor(ctx: ControllerContext, startDelayMs = 30) {
+    this.ctx = ctx;
+    this.startDelayMs = startDelayMs;
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  sync(): void {
+    const pods = this.ctx.def('', 'pods');
+    for (const pod of this.ctx.store.list('pods')) {
+      if (pod.metadata.deletionTimestamp) continue;
+      const spec = (pod.spec ?? {}) as Obj;
+      const status = (pod.status ?? {}) as Obj;
+      if (!spec.nodeName) {
+        spec.nodeName = this.ctx.nodeName;
+        const time = rfc3339();
+        const bound = this.ctx.registry.writeObject(pods, {
+          ...pod,
+          spec,
+          status: { phase: 'Pending', conditions: [condition('PodScheduled', 'True', time)], qosClass: qosClass(spec) },
+        });
+        this.ctx.event(
+          bound,
+          'Normal',
+          'Scheduled',
+          `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${this.ctx.nodeName}`,
+          'default-scheduler',
+        );
+        this.later(() => this.start(bound), this.startDelayMs);
+        continue;
+      }
+      if (!status.phase) {
+        this.later(() => this.start(pod), this.startDelayMs);
+      }
+    }
+  }
+
+  private start(snapshot: KubeObject): void {
+    const pods = this.ctx.def('', 'pods');
+    const pod = this.ctx.store.get('pods', snapshot.metadata.namespace ?? '', snapshot.metadata.name ?? '');
+    if (!pod || pod.metadata.uid !== snapshot.metadata.uid || pod.metadata.deletionTimestamp) return;
+    const status = (pod.status ?? {}) as Obj;
+    if (status.phase && status.phase !== 'Pending') return;
+    const spec = (pod.spec ?? {}) as Obj;
+    const time = rfc3339();
+    const containers = (spec.containers as Obj[]) ?? [];
+    for (const c of containers) {
+      this.ctx.event(pod, 'Normal', 'Pulled', `Container image "${c.image}" not pulled: ${noRuntimeNote}`, 'kubelet');
+      this.ctx.event(pod, 'Normal', 'Created', `Created container: ${c.name} (simulated)`, 'kubelet');
+      this.ctx.event(pod, 'Normal', 'Started', `Started container ${c.name} (simulated)`, 'kubelet');
+    }
+    const ip = `10.244.0.${(this.podCounter++ % 250) + 2}`;
+    const running: Obj = {
+      phase: 'Running',
+      conditions: [
+        condition('PodReadyToStartContainers', 'True', time),
+        condition('Initialized', 'True', time),
+        condition('Ready', 'True', time),
+        condition('ContainersReady', 'True', time),
+        condition('PodScheduled', 'True', time),
+      ],
+      hostIP: '172.18.0.2',
+      hostIPs: [{ ip: '172.18.0.2' }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: time,
+      qosClass: qosClass(spec),
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        state: { running: { startedAt: time } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: c.image,
+        imageID: '',
+        containerID: `embedded://${pod.metadata.uid}-${String(c.name)}`,
+        started: true,
+      })),
+    };
+    const updated = this.ctx.registry.writeStatus(pods, pod, running);
+    const ownedByJob = (pod.metadata.ownerReferences ?? []).some((r) => r.kind === 'Job');
+    if (updated && ownedByJob && spec.restartPolicy !== 'Always')
+      this.later(() => this.complete(updated), this.startDelayMs * 5);
+  }
+
+  /** Job pods "finish" successfully, so Jobs and CronJobs complete in the simulation. */
+  private complete(snapshot: KubeObject): void {
+    const pods = this.ctx.def('', 'pods');
+    const pod = this.ctx.store.get('pods', snapshot.metadata.namespace ?? '', snapshot.metadata.name ?? '');
+    if (!pod || pod.metadata.uid !== snapshot.metadata.uid) return;
+    const status = structuredClone((pod.status ?? {}) as Obj);
+    const time = rfc3339();
+    status.phase = 'Succeeded';
+    status.conditions = ((status.conditions as Obj[]) ?? []).map((c) =>
+      c.type === 'Ready' || c.type === 'ContainersReady'
+        ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: time }
+        : c,
+    );
+    status.containerStatuses = ((status.containerStatuses as Obj[]) ?? []).map((cs) => ({
+      ...cs,
+      ready: false,
+      started: false,
+      state: {
+        terminated: {
+          exitCode: 0,
+          reason: 'Completed',
+          startedAt: (cs.state as { running?: { startedAt?: string } })?.running?.startedAt,
+          finishedAt: time,
+        },
+      },
+    }));
+    this.ctx.registry.writeStatus(pods, pod, status);
+  }
+}

@@ -1,0 +1,331 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../authentication/authenticator.ts';
+import {
+  authenticatedGroup,
+  unauthenticatedGroup,
+  unauthenticatedUser,
+  type UserInfo,
+} from '../authentication/user.ts';
+import type { Attributes } from '../authorization/authorizer.ts';
+import { qualified } from './status.ts';
+import { parseAccept } from './codec.ts';
+import type { ClusterServices, RequestContext, ResourceContext } from './context.ts';
+import { groupDiscovery, resourceList, rootDiscovery } from './discovery.ts';
+import { parseRequestInfo, type RequestInfo } from './request-info.ts';
+import {
+  handleCreate,
+  handleDelete,
+  handleDeleteCollection,
+  handleGet,
+  handleList,
+  handlePatch,
+  handleUpdate,
+  handleWatch,
+} from './resource-handlers.ts';
+import { writeError, writeJson } from './response.ts';
+import { handleReview } from './reviews.ts';
+import { errors, StatusError } from './status.ts';
+import { handleSubresource, noRuntimeNote } from './subresources.ts';
+
+/** Paths anyone may read, as the system:public-info-viewer role allows. */
+const publicPaths = new Set(['/version', '/version/', '/healthz', '/livez', '/readyz']);
+
+function describeScope(info: RequestInfo): string {
+  return info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
+}
+
+/** The Forbidden text kube-apiserver returns for an RBAC denial. */
+export function forbiddenMessage(attributes: Attributes, info: RequestInfo, reason: string): StatusError {
+  const user = attributes.user.username;
+  const suffix = reason ? `: ${reason}` : '';
+  if (!attributes.isResourceRequest) {
+    return errors.forbiddenRaw(
+      `forbidden: User "${user}" cannot ${attributes.verb} path "${attributes.path}"${suffix}`,
+    );
+  }
+  const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
+  const why = `User "${user}" cannot ${attributes.verb} resource "${resource}" in API group "${attributes.apiGroup}" ${describeScope(info)}${suffix}`;
+  return errors.forbidden(
+    { group: attributes.apiGroup, resource: attributes.resource },
+    attributes.name || undefined,
+    why,
+  );
+}
+
+/**
+ * The HTTP front of one embedded cluster. A request flows one way:
+ * authentication → impersonation → authorization → decode → admission → registry → storage.
+ */
+export class ApiServer {
+  private readonly cluster: ClusterServices;
+  private readonly websockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) =>
+      ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'].find((p) => protocols.has(p)) ?? false,
+  });
+
+  constructor(cluster: ClusterServices) {
+    this.cluster = cluster;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const warnings: string[] = [];
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const info = parseRequestInfo(req.method ?? 'GET', url);
+      const user = this.identify(req, info);
+      const ctx: RequestContext = {
+        req,
+        res,
+        url,
+        info,
+        user,
+        accept: parseAccept(req.headers.accept),
+        warnings,
+        cluster: this.cluster,
+      };
+      await this.route(ctx);
+    } catch (error) {
+      writeError(res, error, warnings);
+    }
+  }
+
+  /** Authenticates, applies impersonation and authorizes; returns the effective user. */
+  private identify(req: IncomingMessage, info: RequestInfo): UserInfo {
+    const result = authenticate(req, (token) => this.cluster.tokens.authenticate(token));
+    if (result.rejected) throw errors.unauthorized();
+    let user: UserInfo = result.user ?? { username: unauthenticatedUser, groups: [unauthenticatedGroup] };
+    if (!result.user) {
+      if (publicPaths.has(info.path)) return user;
+      throw errors.unauthorized();
+    }
+    user = this.impersonate(req, user);
+    if (publicPaths.has(info.path)) return user;
+    const attributes: Attributes = {
+      user,
+      verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
+      isResourceRequest: info.isResourceRequest,
+      path: info.path,
+      apiGroup: info.apiGroup,
+      apiVersion: info.apiVersion,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+    };
+    const decision = this.cluster.authorizer.authorize(attributes);
+    if (decision.decision !== 'allow') throw forbiddenMessage(attributes, info, decision.reason);
+    return user;
+  }
+
+  /** Impersonate-User/Group/Uid/Extra-*: allowed only with the impersonate verb. */
+  private impersonate(req: IncomingMessage, user: UserInfo): UserInfo {
+    const asUser = req.headers['impersonate-user'];
+    const asGroups = req.headersDistinct['impersonate-group'] ?? [];
+    const asUid = req.headers['impersonate-uid'];
+    const extraHeaders = Object.keys(req.headers).filter((h) => h.startsWith('impersonate-extra-'));
+    if (!asUser && asGroups.length === 0 && !asUid && extraHeaders.length === 0) return user;
+    if (!asUser) throw errors.badRequest('requested [] without impersonating a user');
+    const check = (resource: string, name: string, group = '', namespace = '') => {
+      const attributes: Attributes = {
+        user,
+        verb: 'impersonate',
+        isResourceRequest: true,
+        path: '',
+        apiGroup: group,
+        apiVersion: '',
+        resource,
+        subresource: '',
+        namespace,
+        name,
+      };
+      const decision = this.cluster.authorizer.authorize(attributes);
+      if (decision.decision !== 'allow') {
+        const kind = resource === 'serviceaccounts' ? 'serviceaccounts' : resource;
+        throw errors.forbiddenRaw(
+          `${kind} "${name}" is forbidden: User "${user.username}" cannot impersonate resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
+          { name, ...(group ? { group } : {}), kind: resource },
+        );
+      }
+    };
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(String(asUser));
+    if (sa) check('serviceaccounts', sa[2]!, '', sa[1]!);
+    else check('users', String(asUser));
+    for (const group of asGroups) check('groups', group);
+    if (asUid) check('uids', String(asUid), 'authentication.k8s.io');
+    const extra: Record<string, string[]> = {};
+    for (const header of extraHeaders) {
+      const key = decodeURIComponent(header.slice('impersonate-extra-'.length));
+      const values = req.headersDistinct[header] ?? [];
+      for (const value of values) check('userextras', value, 'authentication.k8s.io');
+      extra[key] = values;
+    }
+    const groups = [...asGroups];
+    if (sa) groups.push('system:serviceaccounts', `system:serviceaccounts:${sa[1]}`);
+    if (String(asUser) !== unauthenticatedUser && !groups.includes(authenticatedGroup)) groups.push(authenticatedGroup);
+    const impersonated: UserInfo = { username: String(asUser), groups };
+    if (asUid) impersonated.uid = String(asUid);
+    if (Object.keys(extra).length) impersonated.extra = extra;
+    return impersonated;
+  }
+
+  private async route(ctx: RequestContext): Promise<void> {
+    const { info, url, res } = ctx;
+    const { catalog } = this.cluster;
+    const path = info.path.replace(/\/+$/, '') || '/';
+    if (path === '/version') return writeJson(res, 200, this.cluster.version);
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    if (path === '/api' || path === '/apis') {
+      const found = rootDiscovery(
+        catalog,
+        path === '/api' ? 'api' : 'apis',
+        ctx.accept.aggregatedDiscovery,
+        this.cluster.serverAddress,
+      );
+      return writeJson(res, 200, found.body, [], found.contentType);
+    }
+    if (path === '/openapi/v3') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(this.cluster.openapi.index());
+      return;
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const rest = path.slice('/openapi/v3/'.length).split('/');
+      const [group, version] = rest[0] === 'api' ? ['', rest[1] ?? ''] : [rest[1] ?? '', rest[2] ?? ''];
+      const doc = this.cluster.openapi.document(group, version);
+      if (!doc) throw errors.notFoundPath();
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        etag: `"${doc.hash}"`,
+        'cache-control': url.searchParams.get('hash') ? 'public, immutable' : 'no-cache, private',
+      });
+      res.end(doc.body);
+      return;
+    }
+    if (!info.isResourceRequest) {
+      if (info.apiPrefix === 'apis' && info.apiGroup && !info.apiVersion) {
+        const group = groupDiscovery(catalog, info.apiGroup);
+        if (!group) throw errors.notFoundPath();
+        return writeJson(res, 200, group);
+      }
+      if (info.apiPrefix && info.apiVersion) {
+        const list = resourceList(catalog, info.apiGroup, info.apiVersion);
+        if (!list || (info.apiPrefix === 'api') !== (info.apiGroup === '')) throw errors.notFoundPath();
+        return writeJson(res, 200, list);
+      }
+      throw errors.notFoundPath();
+    }
+    if ((info.apiPrefix === 'api') !== (info.apiGroup === '')) throw errors.notFoundPath();
+    const def = catalog.find(info.apiGroup, info.apiVersion, info.resource);
+    if (!def) throw errors.notFoundPath();
+    const namespace = def.namespaced ? info.namespace : '';
+    if (
+      def.namespaced &&
+      !info.namespace &&
+      info.verb !== 'list' &&
+      info.verb !== 'watch' &&
+      info.verb !== 'deletecollection' &&
+      !def.virtual
+    ) {
+      throw errors.notFoundPath();
+    }
+    const resourceCtx: ResourceContext = { ...ctx, def, namespace };
+    if (def.virtual) {
+      if (info.verb !== 'create')
+        throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+      return handleReview(resourceCtx);
+    }
+    if (info.subresource) return handleSubresource(resourceCtx);
+    if (!def.verbs.includes(info.verb))
+      throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+    switch (info.verb) {
+      case 'get':
+        return handleGet(resourceCtx);
+      case 'list':
+        return handleList(resourceCtx);
+      case 'watch':
+        return handleWatch(resourceCtx);
+      case 'create':
+        return handleCreate(resourceCtx);
+      case 'update':
+        return handleUpdate(resourceCtx);
+      case 'patch':
+        return handlePatch(resourceCtx);
+      case 'delete':
+        return handleDelete(resourceCtx);
+      case 'deletecollection':
+        return handleDeleteCollection(resourceCtx);
+      default:
+        throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+    }
+  }
+
+  /**
+   * WebSocket upgrades for pods/exec, attach and portforward. No container runs here,
+   * so the stream says so on stderr and ends with exit code 126; it never hangs.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const fail = (error: unknown) => {
+      const status = error instanceof StatusError ? error.status : errors.internal(String(error)).status;
+      const body = JSON.stringify(status);
+      socket.end(
+        `HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const info = parseRequestInfo(req.method ?? 'GET', url);
+      // Upgrades are "create" on the connect subresource for authorization, as kube-apiserver treats them.
+      info.verb = 'create';
+      this.identify(req, info);
+      const def = this.cluster.catalog.find(info.apiGroup, info.apiVersion, info.resource);
+      if (
+        !def ||
+        def.plural !== 'pods' ||
+        def.group !== '' ||
+        !['exec', 'attach', 'portforward'].includes(info.subresource)
+      ) {
+        throw errors.notFoundPath();
+      }
+      const pod = this.cluster.registry.get(def, info.namespace, info.name);
+      const containers = ((pod.spec as { containers?: Array<{ name: string }> })?.containers ?? []).map((c) => c.name);
+      const container = url.searchParams.get('container') ?? containers[0] ?? '';
+      if (info.subresource !== 'portforward' && !containers.includes(container)) {
+        throw errors.badRequest(`container ${container} is not valid for pod ${info.name}`);
+      }
+      if (!req.headers['sec-websocket-protocol']) {
+        throw errors.badRequest(`unable to upgrade connection: ${noRuntimeNote}`);
+      }
+      this.websockets.handleUpgrade(req, socket, head, (ws) => {
+        const command = url.searchParams.getAll('command').join(' ');
+        const message = `error: cannot ${info.subresource === 'exec' ? `run "${command}" in` : 'attach to'} container "${container}" of pod "${info.name}": no container runtime in the embedded cluster (${noRuntimeNote}).\n`;
+        const frame = (channel: number, text: string) => Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
+        if (info.subresource === 'portforward') {
+          ws.send(frame(1, message));
+          ws.close(1000);
+          return;
+        }
+        ws.send(frame(2, message));
+        const status = {
+          metadata: {},
+          status: 'Failure',
+          message: `command terminated with non-zero exit code: ${noRuntimeNote}`,
+          reason: 'NonZeroExitCode',
+          details: { causes: [{ reason: 'ExitCode', message: '126' }] },
+        };
+        ws.send(frame(3, JSON.stringify(status)));
+        ws.close(1000);
+      });
+    } catch (error) {
+      fail(error);
+    }
+  }
+}
+
+export { qualified };

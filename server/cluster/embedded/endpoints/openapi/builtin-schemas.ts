@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { listMeta } from '../../patch/merge-keys.ts';
+
+/**
+ * OpenAPI schemas of the built-in types, built on first use from the typed models that
+ * @kubernetes/client-node generates from the Kubernetes OpenAPI spec: property names,
+ * types, formats, required fields and descriptions. Merge keys for strategic merge
+ * patch come from patch/merge-keys.ts, the same table the server's patcher uses.
+ */
+export type Schema = Record<string, unknown>;
+
+const require = createRequire(import.meta.url);
+const modelsDir = join(dirname(require.resolve('@kubernetes/client-node')), 'gen', 'models');
+
+interface ParsedProperty {
+  name: string;
+  type: string;
+  format: string;
+  required: boolean;
+  description: string;
+}
+
+function unescapeDoc(text: string): string {
+  return text.replace(/\\(['"`])/g, '$1').trim();
+}
+
+function parseClass(className: string): { description: string; properties: ParsedProperty[] } | undefined {
+  let dts: string;
+  let js: string;
+  try {
+    dts = readFileSync(join(modelsDir, `${className}.d.ts`), 'utf8');
+    js = readFileSync(join(modelsDir, `${className}.js`), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const classDoc = /\/\*\*\n\* ([\s\S]*?)\n\*\/\nexport declare class/.exec(dts);
+  const formats = new Map<string, string>();
+  for (const m of js.matchAll(/"baseName": "([^"]+)",\s*"type": "[^"]*",\s*"format": "([^"]*)"/g))
+    formats.set(m[1]!, m[2]!);
+  const properties: ParsedProperty[] = [];
+  const body = dts.slice(dts.indexOf('export declare class'));
+  for (const m of body.matchAll(/(?:\/\*\*\n\s*\* ([\s\S]*?)\n\s*\*\/\n)?\s*'([^']+)'(\??): ([^;]+(?:; \})?);\n/g)) {
+    properties.push({
+      name: m[2]!,
+      type: m[4]!.trim(),
+      format: formats.get(m[2]!) ?? '',
+      required: m[3] !== '?',
+      description: unescapeDoc((m[1] ?? '').replace(/\n\s*\* ?/g, '\n')),
+    });
+  }
+  return { description: unescapeDoc(classDoc?.[1] ?? ''), properties };
+}
+
+const cache = new Map<string, Schema>();
+
+function typeSchema(type: string, format: string, pending: string[]): Schema {
+  const t = type.trim();
+  if (t === 'string') return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
+  if (t === 'boolean') return { type: 'boolean' };
+  if (t === 'number')
+    return format === 'double' ? { type: 'number', format: 'double' } : { type: 'integer', format: format || 'int32' };
+  if (t === 'Date') return { type: 'string', format: 'date-time' };
+  if (t === 'IntOrString') return { 'x-kubernetes-int-or-string': true };
+  if (t === 'any' || t === 'object') return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  const array = /^Array<(.+)>$/.exec(t);
+  if (array) return { type: 'array', items: typeSchema(array[1]!, '', pending) };
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(t);
+  if (map) return { type: 'object', additionalProperties: typeSchema(map[1]!, '', pending) };
+  if (/^[A-Z]\w+$/.test(t)) {
+    pending.push(t);
+    return { $ref: `#/components/schemas/${t}` };
+  }
+  return {};
+}
+
+/** The schema of one model class (and, through `pending`, the classes it references). */
+function classSchema(className: string, pending: string[]): Schema | undefined {
+  const parsed = parseClass(className);
+  if (!parsed) return undefined;
+  const properties: Record<string, Schema> = {};
+  const required: string[] = [];
+  for (const p of parsed.properties) {
+    let schema = typeSchema(p.type, p.format, pending);
+    if (schema.$ref) schema = { allOf: [schema] };
+    if (p.description) schema = { ...schema, description: p.description };
+    if (schema.type === 'array') {
+      const meta = listMeta(
+        p.name,
+        [className === 'V1ContainerPort' || className === 'V1Container' ? { containerPort: 1 } : { port: 1 }],
+        true,
+      );
+      if (meta === 'set') schema['x-kubernetes-patch-strategy'] = 'merge';
+      else if (
+        meta &&
+        !(p.name === 'ports' && !['V1Container', 'V1ServiceSpec', 'V1EphemeralContainer'].includes(className))
+      ) {
+        schema['x-kubernetes-patch-merge-key'] = meta.keys[0];
+        schema['x-kubernetes-patch-strategy'] = 'merge';
+        schema['x-kubernetes-list-type'] = 'map';
+        schema['x-kubernetes-list-map-keys'] = meta.keys;
+      }
+    }
+    properties[p.name] = schema;
+    if (p.required) required.push(p.name);
+  }
+  const schema: Schema = { type: 'object', properties };
+  if (parsed.description) schema.description = parsed.description;
+  if (required.length) schema.required = required;
+  return schema;
+}
+
+/** All component schemas reachable from `roots`, keyed by model class name. */
+export function builtinComponents(roots: string[]): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  const pending = [...roots];
+  while (pending.length) {
+    const name = pending.pop()!;
+    if (out[name]) continue;
+    let schema = cache.get(name);
+    if (!schema) {
+      const found: string[] = [];
+      schema = classSchema(name, found);
+      if (!schema) continue;
+      cache.set(name, schema);
+      cache.set(`${name}\u0000refs`, { refs: found });
+    }
+    out[name] = schema;
+    pending.push(...((cache.get(`${name}\u0000refs`)?.refs as string[]) ?? []));
+  }
+  return out;
+}
+
+/** The model class of a built-in kind: V1Pod, V1Deployment, CoreV1Event. */
+export function modelClassFor(group: string, version: string, kind: string): string {
+  if (group === '' && kind === 'Event') return 'CoreV1Event';
+  const v = version.charAt(0).toUpperCase() + version.slice(1);
+  return `${v}${kind}`;
+}

@@ -1,0 +1,170 @@
+import { applyMergePatch } from '../patch/merge-patch.ts';
+import { applyStrategicMergePatch } from '../patch/strategic.ts';
+import { formatLabelSelector } from '../registry/printing.ts';
+import { rfc3339 } from '../registry/generic.ts';
+import type { KubeObject } from '../storage/types.ts';
+import { decodeBody, mediaType, readBody } from './codec.ts';
+import type { ResourceContext } from './context.ts';
+import { handleGet, handlePatch, handleUpdate } from './resource-handlers.ts';
+import { writeJson } from './response.ts';
+import { errors } from './status.ts';
+import fastJsonPatch, { type Operation as JsonPatchOperation } from 'fast-json-patch';
+
+type Obj = Record<string, unknown>;
+
+/** The banner every simulated-runtime answer carries, so learners know what they see. */
+export const noRuntimeNote =
+  'the embedded cluster simulates pods without a container runtime, so containers do not run; use the kind backend for real containers';
+
+function scaleOf(object: KubeObject): Obj {
+  const spec = (object.spec ?? {}) as Obj;
+  const status = (object.status ?? {}) as Obj;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: object.metadata.name,
+      namespace: object.metadata.namespace,
+      uid: object.metadata.uid,
+      resourceVersion: object.metadata.resourceVersion,
+      creationTimestamp: object.metadata.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: formatLabelSelector(spec.selector).replace('<none>', '') },
+  };
+}
+
+async function handleScale(ctx: ResourceContext): Promise<void> {
+  const { registry } = ctx.cluster;
+  const existing = registry.get(ctx.def, ctx.namespace, ctx.info.name);
+  if (ctx.info.verb === 'get') {
+    writeJson(ctx.res, 200, scaleOf(existing));
+    return;
+  }
+  const body = await readBody(ctx.req);
+  let scale: unknown;
+  if (ctx.info.verb === 'update') scale = decodeBody(body, ctx.req.headers['content-type']);
+  else {
+    const patch = JSON.parse(body.toString('utf8')) as unknown;
+    const type = mediaType(ctx.req.headers['content-type']);
+    const current = scaleOf(existing);
+    if (type === 'application/json-patch+json')
+      scale = fastJsonPatch.applyPatch(current, patch as JsonPatchOperation[], true, false).newDocument;
+    else if (type === 'application/strategic-merge-patch+json') scale = applyStrategicMergePatch(current, patch);
+    else scale = applyMergePatch(current, patch);
+  }
+  const replicas = ((scale as Obj)?.spec as Obj | undefined)?.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.invalid('autoscaling', 'Scale', ctx.info.name, []);
+  }
+  const next = structuredClone(existing);
+  (next.spec as Obj).replicas = replicas;
+  const updated = await registry.update(
+    ctx.def,
+    ctx.namespace,
+    ctx.info.name,
+    next,
+    {
+      user: ctx.user,
+      dryRun: ctx.url.searchParams.has('dryRun'),
+      fieldManager: ctx.url.searchParams.get('fieldManager') ?? 'kubectl-scale',
+      warnings: ctx.warnings,
+    },
+    existing,
+  );
+  writeJson(ctx.res, 200, scaleOf(updated), ctx.warnings);
+}
+
+function handleLog(ctx: ResourceContext): void {
+  const pod = ctx.cluster.registry.get(ctx.def, ctx.namespace, ctx.info.name);
+  const containers = [
+    ...(((pod.spec as Obj)?.containers as Obj[] | undefined) ?? []),
+    ...(((pod.spec as Obj)?.initContainers as Obj[] | undefined) ?? []),
+  ].map((c) => String(c.name));
+  const requested = ctx.url.searchParams.get('container');
+  if (!requested && containers.length > 1) {
+    throw errors.badRequest(
+      `a container name must be specified for pod ${ctx.info.name}, choose one of: [${containers.join(' ')}]`,
+    );
+  }
+  const container = requested ?? containers[0] ?? '';
+  if (!containers.includes(container))
+    throw errors.badRequest(`container ${container} is not valid for pod ${ctx.info.name}`);
+  const text = `[embedded cluster] no logs for container "${container}" of pod "${ctx.info.name}": ${noRuntimeNote}.\n`;
+  ctx.res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(text)) });
+  ctx.res.end(text);
+}
+
+async function handleToken(ctx: ResourceContext): Promise<void> {
+  const sa = ctx.cluster.registry.get(ctx.def, ctx.namespace, ctx.info.name);
+  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']) as Obj;
+  const spec = ((body?.spec as Obj) ?? {}) as {
+    audiences?: string[];
+    expirationSeconds?: number;
+    boundObjectRef?: Obj;
+  };
+  const expirationSeconds = spec.expirationSeconds ?? 3600;
+  if (expirationSeconds < 600) {
+    throw errors.invalid('authentication.k8s.io', 'TokenRequest', ctx.info.name, []);
+  }
+  const { token, expiration } = ctx.cluster.tokens.issue(
+    ctx.namespace,
+    ctx.info.name,
+    sa.metadata.uid ?? '',
+    expirationSeconds,
+    spec.audiences ?? [],
+  );
+  writeJson(ctx.res, 201, {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name: ctx.info.name, namespace: ctx.namespace, creationTimestamp: rfc3339() },
+    spec: {
+      audiences: spec.audiences?.length ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'],
+      expirationSeconds,
+      boundObjectRef: spec.boundObjectRef ?? null,
+    },
+    status: { token, expirationTimestamp: expiration ? rfc3339(expiration) : '' },
+  });
+}
+
+async function handleEviction(ctx: ResourceContext): Promise<void> {
+  await readBody(ctx.req);
+  await ctx.cluster.registry.delete(ctx.def, ctx.namespace, ctx.info.name, {
+    user: ctx.user,
+    dryRun: ctx.url.searchParams.has('dryRun'),
+    fieldManager: 'eviction',
+    warnings: ctx.warnings,
+  });
+  writeJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+/** Routes /{resource}/{name}/{subresource}; returns false when the subresource is unknown. */
+export async function handleSubresource(ctx: ResourceContext): Promise<void> {
+  const { def, info } = ctx;
+  const sub = def.subresources?.[info.subresource];
+  if (!sub) throw errors.notFoundPath();
+  const verb = info.verb;
+  if (!sub.verbs.includes(verb))
+    throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${info.subresource}` }, verb);
+  switch (info.subresource) {
+    case 'status':
+      if (verb === 'get') return handleGet(ctx);
+      if (verb === 'update') return handleUpdate(ctx);
+      return handlePatch(ctx);
+    case 'scale':
+      return handleScale(ctx);
+    case 'log':
+      return handleLog(ctx);
+    case 'token':
+      return handleToken(ctx);
+    case 'eviction':
+      return handleEviction(ctx);
+    case 'exec':
+    case 'attach':
+    case 'portforward':
+      // Reached only without a WebSocket upgrade (the upgrade path answers those).
+      throw errors.badRequest(`Upgrade request required: ${noRuntimeNote}`);
+    default:
+      throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${info.subresource}` }, verb);
+  }
+}

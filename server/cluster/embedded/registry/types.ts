@@ -1,0 +1,78 @@
+import type { FieldError } from '../endpoints/status.ts';
+import type { KubeObject } from '../storage/types.ts';
+import type { NameRule } from './meta-validation.ts';
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export const standardVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** One column of a server-side table (meta.k8s.io/v1 TableColumnDefinition). */
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  priority: 0 | 1;
+  /** Produces the cell for one object; `now` keeps ages consistent within one table. */
+  cell: (object: KubeObject, now: number) => unknown;
+}
+
+export interface SubresourceDef {
+  kind: string;
+  group?: string;
+  version?: string;
+  verbs: string[];
+}
+
+export interface ValidationContext {
+  /** The stored object on update, undefined on create. */
+  old?: KubeObject;
+}
+
+/** What differs between resources: defaults, validation, table columns, status handling. */
+export interface Strategy {
+  /** Fills defaults the way the API server's defaulting functions do. */
+  defaults?(object: KubeObject): void;
+  /** Field errors for this object; metadata is validated by the registry itself. */
+  validate?(object: KubeObject, context: ValidationContext): FieldError[];
+  /** Server-side printer columns after NAME. */
+  columns?: TableColumn[];
+  /** Whether .status is a subresource (spec writes keep status; status writes keep spec). */
+  hasStatus?: boolean;
+  /** Bumps metadata.generation when these top-level fields change (default: spec). */
+  generationFields?: string[];
+  /** Fields an update may not change (immutable objects, e.g. selector). */
+  onUpdate?(object: KubeObject, old: KubeObject): FieldError[];
+}
+
+export interface ResourceDef extends GroupVersionKind {
+  /** Plural resource name, e.g. "pods". */
+  plural: string;
+  singular: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** How metadata.name is validated (default: DNS-1123 subdomain). */
+  nameRule?: NameRule;
+  verbs: string[];
+  subresources?: Record<string, SubresourceDef>;
+  strategy: Strategy;
+  /** Set for resources defined by a CustomResourceDefinition. */
+  crd?: { name: string; schema?: Record<string, unknown>; uid: string; resourceVersion: string };
+  /** Create-only review resources (SelfSubjectAccessReview, ...) are never stored. */
+  virtual?: boolean;
+}
+
+export function groupVersion(def: { group: string; version: string }): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+/** Store key for a resource: "pods", "deployments.apps". */
+export function storageName(def: { group: string; plural: string }): string {
+  return def.group ? `${def.plural}.${def.group}` : def.plural;
+}
