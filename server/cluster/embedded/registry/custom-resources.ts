@@ -5,6 +5,20 @@ import { standardVerbs, type ResourceDef, type TableColumn } from './types.ts';
 
 type Obj = Record<string, unknown>;
 
+/** Structural-schema defaulting: fills `default` values under objects that are present. */
+export function applySchemaDefaults(value: unknown, schema: Obj | undefined): void {
+  if (!schema || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) applySchemaDefaults(item, schema.items as Obj | undefined);
+    return;
+  }
+  const obj = value as Obj;
+  for (const [key, child] of Object.entries((schema.properties as Record<string, Obj>) ?? {})) {
+    if (obj[key] === undefined && child.default !== undefined) obj[key] = structuredClone(child.default);
+    if (key !== 'metadata') applySchemaDefaults(obj[key], child);
+  }
+}
+
 function columnFrom(def: Obj): TableColumn {
   const type = String(def.type ?? 'string') as TableColumn['type'];
   const path = String(def.jsonPath ?? '');
@@ -53,6 +67,8 @@ export function resourcesFromCrd(crd: KubeObject): ResourceDef[] {
         verbs: standardVerbs,
         subresources,
         strategy: {
+          defaults: (object) =>
+            applySchemaDefaults(object, field(version, 'schema', 'openAPIV3Schema') as Obj | undefined),
           hasStatus: Boolean(subresources.status),
           generationFields: subresources.status ? undefined : [],
           columns,

@@ -1,5 +1,5 @@
 import { FieldError } from '../endpoints/status.ts';
-import { builtinComponents, type Schema } from '../endpoints/openapi/builtin-schemas.ts';
+import { builtinComponents, componentName, type Schema } from '../endpoints/openapi/builtin-schemas.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -77,7 +77,12 @@ export function checkSchema(
       if (top && (key === 'apiVersion' || key === 'kind')) continue;
       if (top && key === 'metadata') {
         const metaComponents = builtinComponents(['V1ObjectMeta']);
-        for (const issue of checkSchema(child, metaComponents.V1ObjectMeta!, metaComponents, values)) {
+        for (const issue of checkSchema(
+          child,
+          metaComponents[componentName('V1ObjectMeta')]!,
+          metaComponents,
+          values,
+        )) {
           issues.push({ ...issue, path: `metadata.${issue.path}` });
         }
         continue;
@@ -95,7 +100,7 @@ export function checkSchema(
 /** Unknown fields of a built-in object ("spec.containers[0].imagee"), for fieldValidation. */
 export function unknownBuiltinFields(object: unknown, modelClass: string): string[] | undefined {
   const components = builtinComponents([modelClass]);
-  const root = components[modelClass];
+  const root = components[componentName(modelClass)];
   if (!root) return undefined;
   return checkSchema(object, root, components, false)
     .filter((i) => i.kind === 'unknown')
@@ -105,7 +110,7 @@ export function unknownBuiltinFields(object: unknown, modelClass: string): strin
 /** Type mismatches in a built-in object, which the API server reports as decode errors. */
 export function builtinTypeErrors(object: unknown, modelClass: string): SchemaIssue[] {
   const components = builtinComponents([modelClass]);
-  const root = components[modelClass];
+  const root = components[componentName(modelClass)];
   if (!root) return [];
   return checkSchema(object, root, components, true).filter((i) => i.kind === 'type');
 }

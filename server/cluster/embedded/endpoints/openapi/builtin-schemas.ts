@@ -54,6 +54,23 @@ function parseClass(className: string): { description: string; properties: Parse
 }
 
 const cache = new Map<string, Schema>();
+const classDescriptions = new Map<string, string>();
+
+function classDescription(className: string): string {
+  if (!classDescriptions.has(className)) classDescriptions.set(className, parseClass(className)?.description ?? '');
+  return classDescriptions.get(className)!;
+}
+
+/**
+ * Component name for a model class, shaped like kube-apiserver's
+ * ("io.k8s.api.core.v1.PodSpec"): kubectl explain prints the last segment as the type.
+ */
+export function componentName(className: string): string {
+  const m = /^([A-Z][a-z]+)?(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/.exec(className);
+  if (!m) return className;
+  const group = (m[1] ?? 'core').toLowerCase();
+  return `io.k8s.api.${group}.${m[2]!.toLowerCase()}.${m[3]}`;
+}
 
 function typeSchema(type: string, format: string, pending: string[]): Schema {
   const t = type.trim();
@@ -70,7 +87,7 @@ function typeSchema(type: string, format: string, pending: string[]): Schema {
   if (map) return { type: 'object', additionalProperties: typeSchema(map[1]!, '', pending) };
   if (/^[A-Z]\w+$/.test(t)) {
     pending.push(t);
-    return { $ref: `#/components/schemas/${t}` };
+    return { $ref: `#/components/schemas/${componentName(t)}` };
   }
   return {};
 }
@@ -82,9 +99,15 @@ function classSchema(className: string, pending: string[]): Schema | undefined {
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   for (const p of parsed.properties) {
+    const before = pending.length;
     let schema = typeSchema(p.type, p.format, pending);
-    if (schema.$ref) schema = { allOf: [schema] };
-    if (p.description) schema = { ...schema, description: p.description };
+    let description = p.description;
+    if (schema.$ref) {
+      schema = { allOf: [schema] };
+      // The generated models drop descriptions of object-typed fields; use the type's own.
+      if (!description && pending.length > before) description = classDescription(pending[pending.length - 1]!);
+    }
+    if (description) schema = { ...schema, description };
     if (schema.type === 'array') {
       const meta = listMeta(
         p.name,
@@ -111,13 +134,13 @@ function classSchema(className: string, pending: string[]): Schema | undefined {
   return schema;
 }
 
-/** All component schemas reachable from `roots`, keyed by model class name. */
+/** All component schemas reachable from `roots` (model class names), keyed by component name. */
 export function builtinComponents(roots: string[]): Record<string, Schema> {
   const out: Record<string, Schema> = {};
   const pending = [...roots];
   while (pending.length) {
     const name = pending.pop()!;
-    if (out[name]) continue;
+    if (out[componentName(name)]) continue;
     let schema = cache.get(name);
     if (!schema) {
       const found: string[] = [];
@@ -126,7 +149,7 @@ export function builtinComponents(roots: string[]): Record<string, Schema> {
       cache.set(name, schema);
       cache.set(`${name}\u0000refs`, { refs: found });
     }
-    out[name] = schema;
+    out[componentName(name)] = schema;
     pending.push(...((cache.get(`${name}\u0000refs`)?.refs as string[]) ?? []));
   }
   return out;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ResourceCatalog } from '../../registry/catalog.ts';
-import { groupVersion, type ResourceDef } from '../../registry/types.ts';
-import { builtinComponents, modelClassFor, type Schema } from './builtin-schemas.ts';
+import type { ResourceDef } from '../../registry/types.ts';
+import { builtinComponents, componentName, modelClassFor, type Schema } from './builtin-schemas.ts';
 
 /** The path of a group-version in /openapi/v3: "api/v1", "apis/apps/v1". */
 export function openapiPath(group: string, version: string): string {
@@ -14,7 +14,7 @@ function crdComponentName(def: ResourceDef): string {
 }
 
 export function componentNameFor(def: ResourceDef): string {
-  return def.crd ? crdComponentName(def) : modelClassFor(def.group, def.version, def.kind);
+  return def.crd ? crdComponentName(def) : componentName(modelClassFor(def.group, def.version, def.kind));
 }
 
 const queryParam = (name: string, description: string, type = 'string') => ({
