@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
+import { applyStrategicMergePatch } from '../../server/cluster/embedded/patch/strategic.ts';
+import { humanDuration } from '../../server/cluster/embedded/registry/printing.ts';
+import { parseLabelSelector, matchesRequirements } from '../../server/cluster/embedded/storage/selectors.ts';
+import { ApiClient } from '../helpers/api-client.ts';
+
+let cluster: EmbeddedCluster;
+let api: ApiClient;
+const json = { 'content-type': 'application/json' };
+const cms = '/api/v1/namespaces/default/configmaps';
+
+beforeAll(async () => {
+  cluster = await new EmbeddedCluster().start();
+  api = new ApiClient(cluster, await cluster.credentials());
+  for (const name of ['a', 'b', 'c', 'd', 'e']) {
+    await api.send(
+      'POST',
+      cms,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, labels: { set: name < 'c' ? 'low' : 'high' } },
+      }),
+      json,
+    );
+  }
+});
+afterAll(async () => {
+  api.close();
+  await cluster.stop();
+});
+
+describe('list', () => {
+  it('pages with limit and continue, counting what remains', async () => {
+    const first = (await api.send('GET', `${cms}?limit=2`)).json() as {
+      items: Array<{ metadata: { name: string } }>;
+      metadata: { continue: string; remainingItemCount: number };
+    };
+    expect(first.items.map((i) => i.metadata.name)).toEqual(['a', 'b']);
+    expect(first.metadata.remainingItemCount).toBe(3);
+    const second = (await api.send('GET', `${cms}?limit=2&continue=${first.metadata.continue}`)).json() as typeof first;
+    expect(second.items.map((i) => i.metadata.name)).toEqual(['c', 'd']);
+    const bad = await api.send('GET', `${cms}?limit=2&continue=garbage`);
+    expect(bad.status).toBe(400);
+  });
+
+  it('filters by label and field selectors, and rejects unknown field selectors', async () => {
+    const high = (
+      await api.send('GET', `${cms}?labelSelector=${encodeURIComponent('set in (high),set!=low')}`)
+    ).json() as { items: Array<{ metadata: { name: string } }> };
+    expect(high.items.map((i) => i.metadata.name)).toEqual(['c', 'd', 'e']);
+    const byName = (await api.send('GET', `${cms}?fieldSelector=metadata.name%3Db`)).json() as typeof high;
+    expect(byName.items.map((i) => i.metadata.name)).toEqual(['b']);
+    const unknown = await api.send('GET', `${cms}?fieldSelector=spec.nope%3Dx`);
+    expect(unknown.status).toBe(400);
+  });
+
+  it('lists items without kind and apiVersion, as kube-apiserver does', async () => {
+    const list = (await api.send('GET', cms)).json() as {
+      kind: string;
+      apiVersion: string;
+      items: Array<Record<string, unknown>>;
+    };
+    expect(list.kind).toBe('ConfigMapList');
+    expect(list.apiVersion).toBe('v1');
+    expect(list.items[0]!.kind).toBeUndefined();
+  });
+});
+
+describe('watch', () => {
+  it('resumes from a resourceVersion and answers 410 Gone through an ERROR event when too old', async () => {
+    const rv = Number(((await api.send('GET', cms)).json().metadata as { resourceVersion: string }).resourceVersion);
+    await api.send('DELETE', `${cms}/e`);
+    const resumed = await api.send('GET', `${cms}?watch=true&resourceVersion=${rv}&timeoutSeconds=1`);
+    const events = resumed.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['DELETED e']);
+    // Write past the history window, then ask for the start.
+    for (let i = 0; i < 2100; i++)
+      cluster.store.put('configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'churn', namespace: 'default' },
+      });
+    const gone = await api.send('GET', `${cms}?watch=true&resourceVersion=2&timeoutSeconds=1`);
+    const event = JSON.parse(gone.text.trim()) as {
+      type: string;
+      object: { code: number; reason: string; message: string };
+    };
+    expect(event.type).toBe('ERROR');
+    expect(event.object.code).toBe(410);
+    expect(event.object.reason).toBe('Expired');
+    expect(event.object.message).toMatch(/^too old resource version: 2 \(\d+\)$/);
+  });
+});
+
+describe('tables', () => {
+  it('answers as=Table with the server-side columns and partial object metadata', async () => {
+    const res = await api.send('GET', '/api/v1/namespaces?limit=500', undefined, {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+    });
+    const table = res.json() as {
+      kind: string;
+      columnDefinitions: Array<{ name: string; priority: number }>;
+      rows: Array<{ cells: unknown[]; object: { kind: string } }>;
+    };
+    expect(table.kind).toBe('Table');
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Status', 'Age']);
+    expect(table.rows[0]!.cells.slice(0, 2)).toEqual(['default', 'Active']);
+    expect(table.rows[0]!.object.kind).toBe('PartialObjectMetadata');
+  });
+});
+
+describe('strategic merge patch', () => {
+  const pod = {
+    spec: {
+      containers: [
+        { name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }], args: ['one', 'two'] },
+        { name: 'b', image: 'b:1' },
+      ],
+    },
+    metadata: { finalizers: ['f1'] },
+  };
+  it('merges lists by key and replaces atomic lists', () => {
+    const out = applyStrategicMergePatch(pod, {
+      spec: { containers: [{ name: 'a', image: 'a:2', env: [{ name: 'Y', value: '2' }], args: ['three'] }] },
+    }) as typeof pod;
+    expect(out.spec.containers).toEqual([
+      {
+        name: 'a',
+        image: 'a:2',
+        env: [
+          { name: 'X', value: '1' },
+          { name: 'Y', value: '2' },
+        ],
+        args: ['three'],
+      },
+      { name: 'b', image: 'b:1' },
+    ]);
+  });
+  it('honours $patch delete, $setElementOrder, $deleteFromPrimitiveList and null', () => {
+    const out = applyStrategicMergePatch(pod, {
+      metadata: { '$deleteFromPrimitiveList/finalizers': ['f1'] },
+      spec: {
+        '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }],
+        containers: [
+          { name: 'a', $patch: 'delete' },
+          { name: 'b', image: null },
+        ],
+      },
+    }) as { spec: { containers: unknown[] }; metadata: { finalizers: string[] } };
+    expect(out.spec.containers).toEqual([{ name: 'b' }]);
+    expect(out.metadata.finalizers).toEqual([]);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    [0, '0s'],
+    [59_000, '59s'],
+    [125_000, '2m5s'],
+    [10 * 60_000, '10m'],
+    [3 * 3600_000 + 5 * 60_000, '3h5m'],
+    [30 * 3600_000, '30h'],
+    [3 * 86400_000 + 3600_000, '3d1h'],
+    [400 * 86400_000, '400d'],
+    [3 * 365 * 86400_000, '3y'],
+  ])('humanDuration(%i) = %s', (ms, text) => expect(humanDuration(ms)).toBe(text));
+
+  it('parses label selectors like kubectl -l', () => {
+    const reqs = parseLabelSelector('app=web,tier!=db,env in (prod, staging),!legacy,owner');
+    expect(matchesRequirements(reqs, { app: 'web', env: 'prod', owner: 'x' })).toBe(true);
+    expect(matchesRequirements(reqs, { app: 'web', env: 'prod', owner: 'x', legacy: 'y' })).toBe(false);
+    expect(matchesRequirements(reqs, { app: 'web', env: 'dev', owner: 'x' })).toBe(false);
+    expect(() => parseLabelSelector('a=b,(')).toThrow(/unable to parse requirement/);
+  });
+});
