@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { ServiceAccountTokens } from './authentication/service-account-tokens.ts';
 import { systemMasters } from './authentication/user.ts';
 import { alwaysAllow, type Authorizer } from './authorization/authorizer.ts';
+import { RbacAuthorizer } from './authorization/rbac/authorizer.ts';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './authorization/rbac/bootstrap.ts';
+import { RbacEscalationCheck } from './authorization/rbac/escalation.ts';
+import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
 import type { AdmissionPlugin } from './admission/types.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
@@ -55,11 +59,17 @@ export interface ClusterOptions {
   dir?: string;
   port?: number;
   host?: string;
-  /** Replaces the allow-all authorizer (RBAC). */
-  authorizer?: (services: Omit<ClusterServices, 'authorizer'>) => Authorizer;
+  /** RBAC (the default, as in kube-apiserver) or allow-all for every authenticated user. */
+  authorization?: 'rbac' | 'always-allow';
   admission?: AdmissionPlugin[];
   /** Delay before simulated pods report Running. */
   podStartDelayMs?: number;
+}
+
+/** A named identity a lab declares (e.g. jane in group dev), with its own kubeconfig context. */
+export interface Persona {
+  name: string;
+  groups?: string[];
 }
 
 export interface Credentials {
@@ -201,7 +211,10 @@ export class EmbeddedCluster {
     for (const crd of this.store.list('customresourcedefinitions.apiextensions.k8s.io'))
       this.catalog.setCustomResourceDefinition(crd);
 
-    const registry = new Registry(this.store, this.options.admission ?? []);
+    this.ensureBootstrapPolicy();
+    const rbac = this.options.authorization === 'always-allow' ? undefined : new RbacAuthorizer(this.store);
+    const admission = [...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []), ...(this.options.admission ?? [])];
+    const registry = new Registry(this.store, admission);
     const tokens = new ServiceAccountTokens(Buffer.from(secrets.tokenKey, 'base64'), this.store);
     const partial = {
       catalog: this.catalog,
@@ -216,7 +229,7 @@ export class EmbeddedCluster {
         return () => this.longRunning.delete(stop);
       },
     };
-    this.services = { ...partial, authorizer: this.options.authorizer?.(partial) ?? alwaysAllow };
+    this.services = { ...partial, authorizer: rbac ?? alwaysAllow };
     const api = new ApiServer(this.services);
 
     this.server = createServer(
@@ -247,6 +260,7 @@ export class EmbeddedCluster {
     this.podLifecycle = new PodLifecycleController(ctx, this.options.podStartDelayMs);
     this.controllers = new ControllerManager([
       new CrdController(ctx),
+      new ClusterRoleAggregationController(ctx),
       new NamespaceController(ctx),
       new ServiceAccountController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),
@@ -264,6 +278,21 @@ export class EmbeddedCluster {
       if (!saved) this.schedulePersist();
     }
     return this;
+  }
+
+  /** Creates the default RBAC roles and bindings that are missing (kube-apiserver's bootstrap policy). */
+  private ensureBootstrapPolicy(): void {
+    const now = rfc3339();
+    const ensure = (resource: string, object: KubeObject) => {
+      if (this.store.get(resource, '', object.metadata.name ?? '')) return;
+      const copy = structuredClone(object);
+      copy.metadata.uid = randomUUID();
+      copy.metadata.creationTimestamp = now;
+      this.store.put(resource, copy);
+    };
+    for (const role of bootstrapClusterRoles) ensure('clusterroles.rbac.authorization.k8s.io', role);
+    for (const binding of bootstrapClusterRoleBindings)
+      ensure('clusterrolebindings.rbac.authorization.k8s.io', binding);
   }
 
   /** Resolves once controllers have caught up with every change so far. */

@@ -281,8 +281,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(req.method ?? 'GET', url);
-      // Upgrades are "create" on the connect subresource for authorization, as kube-apiserver treats them.
-      info.verb = 'create';
+      // kubectl 1.32 opens exec over a WebSocket GET, authorized as "get" on pods/exec.
       this.identify(req, info);
       const def = this.cluster.catalog.find(info.apiGroup, info.apiVersion, info.resource);
       if (

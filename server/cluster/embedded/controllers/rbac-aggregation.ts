@@ -1,0 +1,32 @@
+import { sameContent } from '../registry/generic.ts';
+import { selectorMatches } from '../storage/selectors.ts';
+import type { Controller, ControllerContext } from './context.ts';
+
+type Obj = Record<string, unknown>;
+
+/** Fills the rules of aggregated ClusterRoles (admin, edit, view, ...) from the roles their selectors match. */
+export class ClusterRoleAggregationController implements Controller {
+  readonly name = 'clusterrole-aggregation-controller';
+  readonly watches = ['clusterroles.rbac.authorization.k8s.io'];
+  private readonly ctx: ControllerContext;
+  constructor(ctx: ControllerContext) {
+    this.ctx = ctx;
+  }
+  sync(): void {
+    const def = this.ctx.def('rbac.authorization.k8s.io', 'clusterroles');
+    const roles = this.ctx.store.list('clusterroles.rbac.authorization.k8s.io');
+    for (const role of roles) {
+      const selectors = ((role.aggregationRule as Obj | undefined)?.clusterRoleSelectors as Obj[] | undefined) ?? [];
+      if (selectors.length === 0) continue;
+      const rules: unknown[] = [];
+      for (const other of roles) {
+        if (other.metadata.name === role.metadata.name) continue;
+        if (!selectors.some((s) => selectorMatches(s, other.metadata.labels ?? {}))) continue;
+        for (const rule of (other.rules as unknown[] | undefined) ?? []) {
+          if (!rules.some((r) => sameContent(r, rule))) rules.push(rule);
+        }
+      }
+      if (!sameContent(role.rules ?? [], rules)) this.ctx.registry.writeObject(def, { ...role, rules });
+    }
+  }
+}
