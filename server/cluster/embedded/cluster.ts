@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ServiceAccountTokens } from './authentication/service-account-tokens.ts';
 import { systemMasters } from './authentication/user.ts';
-import { alwaysAllow, type Authorizer } from './authorization/authorizer.ts';
+import { alwaysAllow } from './authorization/authorizer.ts';
 import { RbacAuthorizer } from './authorization/rbac/authorizer.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './authorization/rbac/bootstrap.ts';
 import { RbacEscalationCheck } from './authorization/rbac/escalation.ts';
