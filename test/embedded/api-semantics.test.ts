@@ -3,6 +3,7 @@ import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { applyStrategicMergePatch } from '../../server/cluster/embedded/patch/strategic.ts';
 import { humanDuration } from '../../server/cluster/embedded/registry/printing.ts';
 import { parseLabelSelector, matchesRequirements } from '../../server/cluster/embedded/storage/selectors.ts';
+import { KubeClient } from '../../server/kube/client.ts';
 import { ApiClient } from '../helpers/api-client.ts';
 
 let cluster: EmbeddedCluster;
@@ -176,5 +177,46 @@ describe('helpers', () => {
     expect(matchesRequirements(reqs, { app: 'web', env: 'prod', owner: 'x', legacy: 'y' })).toBe(false);
     expect(matchesRequirements(reqs, { app: 'web', env: 'dev', owner: 'x' })).toBe(false);
     expect(() => parseLabelSelector('a=b,(')).toThrow(/unable to parse requirement/);
+  });
+});
+
+describe('ServiceAccount token Secrets', () => {
+  it('fills a kubernetes.io/service-account-token Secret with a working token', async () => {
+    await api.send(
+      'POST',
+      '/api/v1/namespaces/default/serviceaccounts',
+      JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'legacy' } }),
+      json,
+    );
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'legacy-token', annotations: { 'kubernetes.io/service-account.name': 'legacy' } },
+      type: 'kubernetes.io/service-account-token',
+    };
+    expect((await api.send('POST', '/api/v1/namespaces/default/secrets', JSON.stringify(secret), json)).status).toBe(
+      201,
+    );
+    await cluster.settle();
+    const stored = (await api.send('GET', '/api/v1/namespaces/default/secrets/legacy-token')).json() as {
+      data: Record<string, string>;
+    };
+    expect(Buffer.from(stored.data.namespace!, 'base64').toString()).toBe('default');
+    expect(Buffer.from(stored.data['ca.crt']!, 'base64').toString()).toBe(cluster.caPem);
+    const token = Buffer.from(stored.data.token!, 'base64').toString();
+    const asSa = new KubeClient({ server: cluster.url, caPem: cluster.caPem, token });
+    const who = (await asSa.create('/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+    })) as { status: { userInfo: { username: string } } };
+    expect(who.status.userInfo.username).toBe('system:serviceaccount:default:legacy');
+    const missingAnnotation = await api.send(
+      'POST',
+      '/api/v1/namespaces/default/secrets',
+      JSON.stringify({ ...secret, metadata: { name: 'orphan' } }),
+      json,
+    );
+    expect(missingAnnotation.status).toBe(422);
+    asSa.close();
   });
 });

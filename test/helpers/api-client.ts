@@ -1,67 +1,10 @@
-import { Agent, request } from 'node:https';
+import { KubeClient } from '../../server/kube/client.ts';
 import type { Credentials, EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: () => Record<string, unknown>;
-}
-
-/** A raw HTTPS client for the embedded cluster (for requests kubectl would never send). */
-export class ApiClient {
-  private readonly agent: Agent;
-  private readonly base: URL;
-
+/** The production Kubernetes client, pointed at an embedded cluster (optionally without credentials). */
+export class ApiClient extends KubeClient {
   constructor(cluster: EmbeddedCluster, credentials?: Credentials) {
-    this.base = new URL(cluster.url);
-    this.agent = new Agent({
-      ca: cluster.caPem,
-      cert: credentials?.certPem,
-      key: credentials?.keyPem,
-      keepAlive: true,
-      maxSockets: 4,
-    });
-  }
-
-  send(
-    method: string,
-    path: string,
-    body?: string | Buffer,
-    headers: Record<string, string> = {},
-  ): Promise<ApiResponse> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: this.base.hostname,
-          port: this.base.port,
-          path,
-          method,
-          agent: this.agent,
-          headers: { accept: 'application/json', ...headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              text,
-              json: () => JSON.parse(text) as Record<string, unknown>,
-            });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
+    super({ server: cluster.url, caPem: cluster.caPem, certPem: credentials?.certPem, keyPem: credentials?.keyPem });
   }
 }
 

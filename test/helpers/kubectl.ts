@@ -3,7 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { EmbeddedCluster, type ClusterOptions } from '../../server/cluster/embedded/cluster.ts';
+import { EmbeddedCluster, type ClusterOptions, type Persona } from '../../server/cluster/embedded/cluster.ts';
 
 export interface KubectlResult {
   code: number;
@@ -41,16 +41,19 @@ export class KubectlHarness {
   readonly binary: string;
   private readonly options: ClusterOptions;
 
-  constructor(binary: string, options: ClusterOptions = {}) {
+  private readonly personas: Persona[];
+
+  constructor(binary: string, options: ClusterOptions = {}, personas: Persona[] = []) {
     this.binary = binary;
     this.options = options;
+    this.personas = personas;
   }
 
   async start(): Promise<this> {
     this.home = await mkdtemp(join(tmpdir(), 'kubectl-home-'));
     this.cluster = await new EmbeddedCluster({ dir: join(this.home, 'cluster'), ...this.options }).start();
     this.kubeconfig = join(this.home, 'kubeconfig');
-    await writeFile(this.kubeconfig, await this.cluster.kubeconfig());
+    await writeFile(this.kubeconfig, await this.cluster.kubeconfigWithPersonas(this.personas));
     return this;
   }
 

@@ -334,6 +334,13 @@ export class EmbeddedCluster {
     return kubeconfigYaml(clusterName, this.url, this.caPem, [await this.credentials(user, groups)]);
   }
 
+  /** A kubeconfig for the admin plus one context per persona ("jane@embedded"). */
+  async kubeconfigWithPersonas(personas: Persona[], clusterName = 'embedded'): Promise<string> {
+    const users = [await this.credentials()];
+    for (const p of personas) users.push(await this.credentials(p.name, p.groups ?? []));
+    return kubeconfigYaml(clusterName, this.url, this.caPem, users);
+  }
+
   async stop(): Promise<void> {
     this.controllers?.stop();
     this.podLifecycle?.stop();

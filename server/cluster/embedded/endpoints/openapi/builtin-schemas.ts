@@ -36,16 +36,21 @@ function parseClass(className: string): { description: string; properties: Parse
     return undefined;
   }
   const classDoc = /\/\*\*\n\* ([\s\S]*?)\n\*\/\nexport declare class/.exec(dts);
-  const formats = new Map<string, string>();
-  for (const m of js.matchAll(/"baseName": "([^"]+)",\s*"type": "[^"]*",\s*"format": "([^"]*)"/g))
-    formats.set(m[1]!, m[2]!);
+  // The models rename some JSON fields (x-kubernetes-*, $ref); the attribute map keeps the JSON name.
+  const jsonNames = new Map<string, { baseName: string; format: string }>();
+  for (const m of js.matchAll(
+    /"name": "([^"]+)",\s*"baseName": "([^"]+)",\s*"type": "[^"]*",\s*"format": "([^"]*)"/g,
+  )) {
+    jsonNames.set(m[1]!, { baseName: m[2]!, format: m[3]! });
+  }
   const properties: ParsedProperty[] = [];
   const body = dts.slice(dts.indexOf('export declare class'));
   for (const m of body.matchAll(/(?:\/\*\*\n\s*\* ([\s\S]*?)\n\s*\*\/\n)?\s*'([^']+)'(\??): ([^;]+(?:; \})?);\n/g)) {
+    const json = jsonNames.get(m[2]!);
     properties.push({
-      name: m[2]!,
+      name: json?.baseName ?? m[2]!,
       type: m[4]!.trim(),
-      format: formats.get(m[2]!) ?? '',
+      format: json?.format ?? '',
       required: m[3] !== '?',
       description: unescapeDoc((m[1] ?? '').replace(/\n\s*\* ?/g, '\n')),
     });
