@@ -12,6 +12,7 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './authoriza
 import { RbacEscalationCheck } from './authorization/rbac/escalation.ts';
 import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
 import type { AdmissionPlugin } from './admission/types.ts';
+import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { PodLifecycleController } from './controllers/pods.ts';
@@ -61,7 +62,10 @@ export interface ClusterOptions {
   host?: string;
   /** RBAC (the default, as in kube-apiserver) or allow-all for every authenticated user. */
   authorization?: 'rbac' | 'always-allow';
+  /** Extra admission plugins, run after Pod Security (as webhooks run after built-in plugins). */
   admission?: AdmissionPlugin[];
+  /** Pod Security Admission exemptions (it is always on, as in Kubernetes 1.32). */
+  podSecurityExemptions?: PodSecurityExemptions;
   /** Delay before simulated pods report Running. */
   podStartDelayMs?: number;
 }
@@ -213,7 +217,11 @@ export class EmbeddedCluster {
 
     this.ensureBootstrapPolicy();
     const rbac = this.options.authorization === 'always-allow' ? undefined : new RbacAuthorizer(this.store);
-    const admission = [...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []), ...(this.options.admission ?? [])];
+    const admission = [
+      ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
+      new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
+      ...(this.options.admission ?? []),
+    ];
     const registry = new Registry(this.store, admission);
     const tokens = new ServiceAccountTokens(Buffer.from(secrets.tokenKey, 'base64'), this.store);
     const partial = {
