@@ -196,7 +196,6 @@ const seLinuxOptions: Check = {
     const allowed = seLinuxTypes(minor);
     const problems = new Set<string>();
     const offenders: string[] = [];
-    let podBad = false;
     const inspect = (opts: Obj | undefined): boolean => {
       if (!opts) return false;
       let bad = false;
@@ -215,7 +214,7 @@ const seLinuxOptions: Check = {
       }
       return bad;
     };
-    podBad = inspect(podSc(spec).seLinuxOptions as Obj | undefined);
+    const podBad = inspect(podSc(spec).seLinuxOptions as Obj | undefined);
     for (const { name, c } of containers(spec))
       if (inspect(sc(c).seLinuxOptions as Obj | undefined)) offenders.push(name);
     if (!podBad && !offenders.length) return undefined;

@@ -27,7 +27,7 @@ export function evaluatePod(pod: PodView, policy: LevelVersion): CheckResult[] {
   const applicable = checks.filter(
     (c) => c.since <= minor && (policy.level === 'restricted' || c.level === 'baseline'),
   );
-  const overridden = new Set(applicable.filter((c) => policy.level === 'restricted').flatMap((c) => c.overrides ?? []));
+  const overridden = new Set(policy.level === 'restricted' ? applicable.flatMap((c) => c.overrides ?? []) : []);
   const ordered = [
     ...applicable.filter((c) => c.level === 'baseline' && !overridden.has(c.id)),
     ...applicable.filter((c) => c.level === 'restricted'),

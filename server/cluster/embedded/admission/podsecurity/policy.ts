@@ -4,8 +4,7 @@ import type { LevelVersion } from './evaluate.ts';
 
 const prefix = 'pod-security.kubernetes.io/';
 const levels: Level[] = ['privileged', 'baseline', 'restricted'];
-const modes = ['enforce', 'audit', 'warn'] as const;
-export type Mode = (typeof modes)[number];
+export type Mode = 'enforce' | 'audit' | 'warn';
 
 export type NamespacePolicy = Record<Mode, LevelVersion>;
 
