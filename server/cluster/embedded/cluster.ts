@@ -13,6 +13,8 @@ import { RbacEscalationCheck } from './authorization/rbac/escalation.ts';
 import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
 import type { AdmissionPlugin } from './admission/types.ts';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
+import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
+import { KyvernoPolicyStatusController } from './controllers/kyverno-policies.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { PodLifecycleController } from './controllers/pods.ts';
@@ -217,12 +219,13 @@ export class EmbeddedCluster {
 
     this.ensureBootstrapPolicy();
     const rbac = this.options.authorization === 'always-allow' ? undefined : new RbacAuthorizer(this.store);
-    const admission = [
+    const admission: AdmissionPlugin[] = [
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
+      new KyvernoAdmission(this.store, this.catalog, (): Registry => registry),
       ...(this.options.admission ?? []),
     ];
-    const registry = new Registry(this.store, admission);
+    const registry: Registry = new Registry(this.store, admission);
     const tokens = new ServiceAccountTokens(Buffer.from(secrets.tokenKey, 'base64'), this.store);
     const partial = {
       catalog: this.catalog,
@@ -269,6 +272,7 @@ export class EmbeddedCluster {
     this.controllers = new ControllerManager([
       new CrdController(ctx),
       new ClusterRoleAggregationController(ctx),
+      new KyvernoPolicyStatusController(ctx),
       new NamespaceController(ctx),
       new ServiceAccountController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),

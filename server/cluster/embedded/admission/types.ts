@@ -17,6 +17,8 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** Warnings the plugin wants returned to the client (HTTP Warning headers). */
   warnings: string[];
+  /** Work to do once the object is stored (never on dry-run or rejection), e.g. policy reports. */
+  onCommit: Array<(stored: KubeObject) => void>;
 }
 
 /** Admission plugins throw a StatusError to deny; mutating plugins may change attributes.object. */

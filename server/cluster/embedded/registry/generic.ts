@@ -169,6 +169,7 @@ export class Registry {
       user: options.user,
       dryRun: options.dryRun,
       warnings: options.warnings,
+      onCommit: [],
     };
   }
 
@@ -228,7 +229,7 @@ export class Registry {
     }
     if (!options.managedFieldsComputed) recordUpdate(undefined, object, options.fieldManager, undefined, !def.crd);
     if (options.dryRun) return { ...object, metadata: { ...object.metadata } };
-    return this.store.put(storageName(def), object);
+    return this.commit(attrs, this.store.put(storageName(def), object));
   }
 
   private checkNamespaceCreate(def: ResourceDef, namespace: string, name: string): void {
@@ -327,7 +328,7 @@ export class Registry {
       this.store.delete(storageName(def), def.namespaced ? namespace : '', name);
       return object;
     }
-    return this.store.put(storageName(def), object);
+    return this.commit(attrs, this.store.put(storageName(def), object));
   }
 
   async delete(
@@ -367,6 +368,17 @@ export class Registry {
     }
     if (options.dryRun) return old;
     return this.store.delete(storageName(def), def.namespaced ? namespace : '', name) ?? old;
+  }
+
+  private commit(attrs: AdmissionAttributes, stored: KubeObject): KubeObject {
+    for (const hook of attrs.onCommit) {
+      try {
+        hook(stored);
+      } catch (error) {
+        console.error('embedded cluster: post-commit hook failed', error);
+      }
+    }
+    return stored;
   }
 
   /** Writes status as a controller would (no admission, no validation). */

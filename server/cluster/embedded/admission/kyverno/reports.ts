@@ -1,0 +1,71 @@
+import type { Registry } from '../../registry/generic.ts';
+import type { ResourceCatalog } from '../../registry/catalog.ts';
+import type { KubeObject } from '../../storage/types.ts';
+import type { RuleResult } from './engine.ts';
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Writes the wgpolicyk8s.io/v1alpha2 PolicyReport (ClusterPolicyReport for cluster-scoped
+ * objects) for one resource, named by its UID, as Kyverno's reports controller does.
+ */
+export function writeReport(
+  registry: Registry,
+  catalog: ResourceCatalog,
+  resource: KubeObject,
+  results: Array<{ policy: KubeObject; result: RuleResult }>,
+): void {
+  const namespace = resource.metadata.namespace ?? '';
+  const def = catalog.find('wgpolicyk8s.io', 'v1alpha2', namespace ? 'policyreports' : 'clusterpolicyreports');
+  if (!def) return; // the report CRDs are not installed
+  const now = Date.now();
+  const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  const entries = results.map(({ policy, result }) => {
+    const annotations = policy.metadata.annotations ?? {};
+    const scored = annotations['policies.kyverno.io/scored'] !== 'false';
+    const status = result.status === 'fail' && !scored ? 'warn' : result.status;
+    summary[status]++;
+    const entry: Obj = {
+      policy: policy.kind === 'Policy' ? `${policy.metadata.namespace}/${policy.metadata.name}` : policy.metadata.name,
+      rule: result.rule,
+      result: status,
+      message: result.message,
+      scored,
+      source: 'kyverno',
+      timestamp: { seconds: Math.floor(now / 1000), nanos: 0 },
+      properties: { process: 'admission review' },
+    };
+    if (annotations['policies.kyverno.io/category']) entry.category = annotations['policies.kyverno.io/category'];
+    if (annotations['policies.kyverno.io/severity']) entry.severity = annotations['policies.kyverno.io/severity'];
+    return entry;
+  });
+  const report: KubeObject = {
+    apiVersion: 'wgpolicyk8s.io/v1alpha2',
+    kind: namespace ? 'PolicyReport' : 'ClusterPolicyReport',
+    metadata: {
+      name: resource.metadata.uid ?? '',
+      ...(namespace ? { namespace } : {}),
+      labels: { 'app.kubernetes.io/managed-by': 'kyverno' },
+      ownerReferences: [
+        {
+          apiVersion: resource.apiVersion,
+          kind: resource.kind,
+          name: resource.metadata.name ?? '',
+          uid: resource.metadata.uid ?? '',
+        },
+      ],
+      uid: crypto.randomUUID(),
+      creationTimestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    },
+    scope: {
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      name: resource.metadata.name,
+      ...(namespace ? { namespace } : {}),
+      uid: resource.metadata.uid,
+    },
+    summary,
+    results: entries,
+  };
+  registry.writeObject(def, report);
+}
