@@ -78,6 +78,17 @@ export class Store {
     return found.map((o) => structuredClone(o));
   }
 
+  /**
+   * Like list, without copying: the objects are the stored ones and must not be changed.
+   * For hot read-only paths (admission evaluating every policy on every request).
+   */
+  peek(resource: string, namespace?: string): readonly KubeObject[] {
+    const prefix = namespace === undefined ? `${resource}\u0000` : `${resource}\u0000${namespace}\u0000`;
+    const found: KubeObject[] = [];
+    for (const [key, value] of this.objects) if (key.startsWith(prefix)) found.push(value);
+    return found;
+  }
+
   /** Every stored object of every resource (for persistence). */
   entries(): Array<{ resource: string; object: KubeObject }> {
     return [...this.objects.entries()].map(([key, object]) => ({

@@ -139,19 +139,36 @@ function validateRule(
   );
 }
 
+/** Rules with their autogen variants, computed once per policy version. */
+const ruleCache = new Map<string, Obj[]>();
+
+function rulesOf(policy: Obj): Obj[] {
+  const meta = (policy.metadata ?? {}) as Obj;
+  if (!meta.uid || !meta.resourceVersion) return withAutogenRules(policy);
+  const key = `${String(meta.uid)}@${String(meta.resourceVersion)}`;
+  let rules = ruleCache.get(key);
+  if (!rules) {
+    if (ruleCache.size > 1000) ruleCache.clear();
+    rules = withAutogenRules(policy);
+    ruleCache.set(key, rules);
+  }
+  return rules;
+}
+
 /** Evaluates every validate rule (with autogen rules) of a policy on a request. */
-export function evaluatePolicy(policy: Obj, req: EngineRequest): RuleResult[] {
+export function evaluatePolicy(policy: Obj, req: EngineRequest, sharedContext?: Obj): RuleResult[] {
   const meta = (policy.metadata ?? {}) as Obj;
   const policyName = String(meta.name ?? '');
   // A namespaced Policy only applies in its own namespace.
   if (policy.kind === 'Policy' && meta.namespace !== req.namespace) return [];
-  const context = requestContext(req);
+  let context = sharedContext;
   const results: RuleResult[] = [];
-  for (const rule of withAutogenRules(policy)) {
+  for (const rule of rulesOf(policy)) {
     if (!rule.validate) continue;
     if (!matchBlockMatches(rule.match as Obj | undefined, req)) continue;
     if (excluded(rule.exclude as Obj | undefined, req)) continue;
     const action = failureAction(policy, rule);
+    context ??= requestContext(req);
     try {
       results.push(validateRule(policyName, rule, req, context, action));
     } catch (error) {

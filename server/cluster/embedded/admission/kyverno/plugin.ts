@@ -5,7 +5,7 @@ import type { ResourceCatalog } from '../../registry/catalog.ts';
 import type { Store } from '../../storage/store.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { subjectMatches } from '../../authorization/rbac/authorizer.ts';
-import { evaluatePolicy, type EngineRequest, type RuleResult } from './engine.ts';
+import { evaluatePolicy, requestContext, type EngineRequest, type RuleResult } from './engine.ts';
 import { blockedMessage } from './messages.ts';
 import { validatePolicy } from './policy-validation.ts';
 import { writeReport } from './reports.ts';
@@ -51,9 +51,9 @@ export class KyvernoAdmission implements AdmissionPlugin {
     this.registry = registry;
   }
 
-  private policies(namespace: string): KubeObject[] {
-    const cluster = this.store.list('clusterpolicies.kyverno.io');
-    const namespaced = namespace ? this.store.list('policies.kyverno.io', namespace) : [];
+  private policies(namespace: string): readonly KubeObject[] {
+    const cluster = this.store.peek('clusterpolicies.kyverno.io');
+    const namespaced = namespace ? this.store.peek('policies.kyverno.io', namespace) : [];
     return [...cluster, ...namespaced].filter(
       (p) => (p.spec as Obj | undefined)?.admission !== false && !p.metadata.deletionTimestamp,
     );
@@ -63,11 +63,11 @@ export class KyvernoAdmission implements AdmissionPlugin {
   private rolesOf(attrs: AdmissionAttributes): { roles: string[]; clusterRoles: string[] } {
     const roles: string[] = [];
     const clusterRoles: string[] = [];
-    for (const b of this.store.list('clusterrolebindings.rbac.authorization.k8s.io')) {
+    for (const b of this.store.peek('clusterrolebindings.rbac.authorization.k8s.io')) {
       const subjects = (b.subjects as Array<{ kind: string; name: string; namespace?: string }>) ?? [];
       if (subjects.some((s) => subjectMatches(s, attrs.user, ''))) clusterRoles.push(String((b.roleRef as Obj)?.name));
     }
-    for (const b of attrs.namespace ? this.store.list('rolebindings.rbac.authorization.k8s.io', attrs.namespace) : []) {
+    for (const b of attrs.namespace ? this.store.peek('rolebindings.rbac.authorization.k8s.io', attrs.namespace) : []) {
       const subjects = (b.subjects as Array<{ kind: string; name: string; namespace?: string }>) ?? [];
       if (!subjects.some((s) => subjectMatches(s, attrs.user, attrs.namespace))) continue;
       const ref = b.roleRef as Obj;
@@ -121,6 +121,7 @@ export class KyvernoAdmission implements AdmissionPlugin {
     const object = attrs.object ?? attrs.oldObject;
     if (!object) return;
     const request = this.request(attrs, object, attrs.oldObject);
+    const context = requestContext(request);
     const blocked = new Map<string, Map<string, string>>();
     const reportResults: Array<{ policy: KubeObject; result: RuleResult }> = [];
     let webhook = 'validate.kyverno.svc-fail';
@@ -129,7 +130,7 @@ export class KyvernoAdmission implements AdmissionPlugin {
       const failurePolicy = String(spec.failurePolicy ?? 'Fail');
       let results: RuleResult[];
       try {
-        results = evaluatePolicy(policy as unknown as Obj, request);
+        results = evaluatePolicy(policy as unknown as Obj, request, context);
       } catch (error) {
         // A crashing policy fails closed unless its failurePolicy is Ignore.
         if (failurePolicy === 'Ignore') continue;
@@ -158,7 +159,8 @@ export class KyvernoAdmission implements AdmissionPlugin {
             if (before?.status === 'fail') violation = false;
           }
         }
-        if (violation && result.action === 'Enforce') {
+        // Enforce failures block; so does any rule error under failurePolicy Fail (fail closed).
+        if (violation && (result.action === 'Enforce' || result.status === 'error')) {
           if (failurePolicy === 'Ignore') webhook = 'validate.kyverno.svc-ignore';
           const rules = blocked.get(result.policy) ?? new Map<string, string>();
           rules.set(result.rule, result.message);
