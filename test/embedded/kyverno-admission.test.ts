@@ -65,7 +65,7 @@ describe('Kyverno admission failure policy', () => {
     expect(error).toBeInstanceOf(StatusError);
     expect((error as StatusError).code).toBe(400);
     expect((error as StatusError).message).toMatch(
-      /^admission webhook "validate.kyverno.svc-fail" denied the request: \n\nresource ConfigMap\/default\/blocked was blocked due to the following policies \n\ncrashes:\n  broken-expression: /,
+      /^admission webhook "validate.kyverno.svc-fail" denied the request: \n\nresource ConfigMap\/default\/blocked was blocked due to the following policies \n\ncrashes:\n {2}broken-expression: /,
     );
     expect(cluster.store.get('configmaps', 'default', 'blocked')).toBeUndefined();
     await cluster.registry.delete(cpol, '', 'crashes', opts());
