@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 export interface ServerConfig {
   port: number;
   host: string;
+  /** Sessions, workspaces and the SQLite database. */
+  dataDir: string;
+  backend: 'embedded' | 'kind' | 'auto';
   /** Skip the "build the site if needed" step (tests build once up front). */
   skipBuild: boolean;
 }
@@ -24,10 +27,21 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       port: { type: 'string' },
       host: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      backend: { type: 'string' },
     },
     strict: true,
   });
   const port =
     values.port !== undefined ? parsePort(values.port, '--port') : env.PORT ? parsePort(env.PORT, 'PORT') : 4321;
-  return { port, host: values.host ?? env.HOST ?? '127.0.0.1', skipBuild: values['no-build'] ?? false };
+  const backend = values.backend ?? env.LAB_BACKEND ?? 'auto';
+  if (!['embedded', 'kind', 'auto'].includes(backend))
+    throw new ConfigError(`--backend must be embedded, kind or auto, got "${backend}"`);
+  return {
+    port,
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    skipBuild: values['no-build'] ?? false,
+    dataDir: values['data-dir'] ?? env.LAB_DATA_DIR ?? 'var',
+    backend: backend as ServerConfig['backend'],
+  };
 }

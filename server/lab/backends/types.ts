@@ -1,0 +1,29 @@
+import type { BackendCapabilities, StageEvent } from '../protocol.ts';
+import type { LabSummary } from '../labs-catalog.ts';
+
+export interface ProvisionRequest {
+  sessionId: string;
+  /** The session's folder: cluster state and the kubeconfig live here. */
+  workspace: string;
+  lab: LabSummary;
+  onStage: (stage: Omit<StageEvent, 'at'>) => void;
+  signal?: AbortSignal;
+}
+
+export interface ProvisionResult {
+  kubeconfig: string;
+  namespaceHints: string[];
+  capabilities: BackendCapabilities;
+}
+
+/** One way to get a Kubernetes cluster for a lab session. */
+export interface ClusterBackend {
+  readonly name: string;
+  /** Whether this backend can run here, and if not, why and how to fix it. */
+  preflight(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  provision(request: ProvisionRequest): Promise<ProvisionResult>;
+  destroy(sessionId: string, workspace: string): Promise<void>;
+  health(sessionId: string): Promise<boolean>;
+  /** Stops in-process resources without deleting state (server shutdown). */
+  suspend?(sessionId: string): Promise<void>;
+}

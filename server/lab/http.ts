@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { terminalLimits } from './protocol.ts';
+import { SessionError, type SessionManager } from './sessions.ts';
+
+const learnerCookie = 'lab_learner';
+const maxJsonBody = 64 * 1024;
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body) + '\n');
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof SessionError) return sendJson(res, error.status, { error: error.code, message: error.message });
+  console.error(JSON.stringify({ level: 'error', msg: 'lab api error', error: String(error) }));
+  sendJson(res, 500, { error: 'internal', message: 'Something went wrong on the lab server.' });
+}
+
+function cookies(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(
+    (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .filter((p) => p.length === 2 && p[0])
+      .map(([k, v]) => [k!, decodeURIComponent(v!)]),
+  );
+}
+
+/** The learner's anonymous id (HttpOnly, SameSite=Strict cookie), created on first use. */
+function learnerOf(req: IncomingMessage): { id: string; setCookie?: string } {
+  const existing = cookies(req)[learnerCookie];
+  if (existing && /^[A-Za-z0-9_-]{16,64}$/.test(existing)) return { id: existing };
+  const id = randomBytes(18).toString('base64url');
+  return { id, setCookie: `${learnerCookie}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000` };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxJsonBody) throw new SessionError(413, 'too_large', 'Request body too large.');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch {
+    throw new SessionError(400, 'bad_json', 'The request body must be a JSON object.');
+  }
+}
+
+/** Whether a WebSocket Origin belongs to this site (cross-site WebSocket hijacking guard). */
+export function originAllowed(origin: string | undefined, host: string | undefined, extra: string[] = []): boolean {
+  if (origin === undefined) return true; // not a browser; the session token still applies
+  if (extra.includes(origin)) return true;
+  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
+export interface LabHttp {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
+
+/** The lab server's HTTP and WebSocket API on top of the session manager. */
+export function createLabHttp(
+  sessions: SessionManager,
+  metrics: Registry,
+  options: { allowedOrigins?: string[] } = {},
+): LabHttp {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: terminalLimits.maxFrameBytes });
+
+  const routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const learner = learnerOf(req);
+    const cookieHeader: Record<string, string> = learner.setCookie ? { 'set-cookie': learner.setCookie } : {};
+    const path = url.pathname.replace(/\/+$/, '');
+    const method = req.method ?? 'GET';
+    if (path === '/api/sessions' && method === 'POST') {
+      const body = await readJson(req);
+      if (typeof body.labId !== 'string') throw new SessionError(400, 'bad_request', 'labId is required.');
+      return sendJson(res, 201, await sessions.create(learner.id, body.labId), cookieHeader);
+    }
+    const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset)?$/.exec(path);
+    if (!m) throw new SessionError(404, 'not_found', `No API endpoint at ${path}`);
+    const [, id, sub] = m as unknown as [string, string, string | undefined];
+    if (!sub && method === 'GET') return sendJson(res, 200, sessions.get(id, learner.id), cookieHeader);
+    if (!sub && method === 'DELETE') {
+      await sessions.end(id, learner.id);
+      return sendJson(res, 200, { id, state: 'ended' }, cookieHeader);
+    }
+    if (sub === '/reset' && method === 'POST')
+      return sendJson(res, 200, await sessions.reset(id, learner.id), cookieHeader);
+    if (sub === '/events' && method === 'GET') {
+      const info = sessions.get(id, learner.id);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        ...cookieHeader,
+      });
+      for (const stage of info.stages) res.write(`event: stage\ndata: ${JSON.stringify(stage)}\n\n`);
+      const stop = sessions.onStage(id, learner.id, (stage) =>
+        res.write(`event: stage\ndata: ${JSON.stringify(stage)}\n\n`),
+      );
+      req.on('close', stop);
+      return;
+    }
+    throw new SessionError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
+  };
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/metrics') {
+        void metrics.metrics().then((text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.end(text);
+        });
+        return true;
+      }
+      if (url.pathname === '/api/labs' && req.method === 'GET') {
+        sendJson(res, 200, {
+          labs: sessions.labList().map((l) => ({ id: l.id, backends: l.backends, tools: l.tools })),
+        });
+        return true;
+      }
+      if (!url.pathname.startsWith('/api/sessions')) return false;
+      routes(req, res, url).catch((error: unknown) => sendError(res, error));
+      return true;
+    },
+
+    handleUpgrade(req, socket, head) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const m = /^\/api\/sessions\/([a-f0-9]{32})\/terminals\/([^/]+)$/.exec(url.pathname);
+      if (!m) return false;
+      const refuse = (status: number, text: string) => {
+        socket.end(
+          `HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+        );
+      };
+      if (!originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins)) {
+        refuse(403, 'Forbidden: cross-origin WebSocket');
+        return true;
+      }
+      const [, id, name] = m as unknown as [string, string, string];
+      if (!sessions.checkToken(id, url.searchParams.get('token') ?? '')) {
+        refuse(401, 'Unauthorized: missing or wrong session token');
+        return true;
+      }
+      let terminal;
+      try {
+        terminal = sessions.terminal(id, decodeURIComponent(name));
+      } catch (error) {
+        refuse(error instanceof SessionError ? error.status : 500, error instanceof Error ? error.message : 'error');
+        return true;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => ws.terminate());
+        terminal.attach(ws, Number(url.searchParams.get('since') ?? 0));
+      });
+      return true;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The small typed protocol between the browser and the lab server, shared by both sides.
+ * Terminal WebSocket frames are JSON text; `seq` counts output characters since the
+ * terminal started, so a reconnecting browser asks for exactly what it missed.
+ */
+
+export type ClientMessage =
+  { type: 'data'; data: string } | { type: 'resize'; cols: number; rows: number } | { type: 'ping'; t: number };
+
+export type ServerMessage =
+  | { type: 'hello'; terminal: string; seq: number }
+  | { type: 'data'; seq: number; data: string }
+  | { type: 'exit'; code: number }
+  | { type: 'error'; message: string }
+  | { type: 'pong'; t: number };
+
+export type SessionState = 'creating' | 'ready' | 'failed' | 'ended';
+
+export type StageName = 'creating-workspace' | 'creating-cluster' | 'installing-add-ons' | 'ready' | 'failed';
+
+export interface StageEvent {
+  stage: StageName;
+  message: string;
+  /** 0..1 when the backend can tell (kind progress lines). */
+  progress?: number;
+  at: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  labId: string;
+  backend: string;
+  state: SessionState;
+  /** Bearer for this session's terminal WebSockets. */
+  token: string;
+  createdAt: string;
+  capabilities: BackendCapabilities;
+  error?: string;
+  stages: StageEvent[];
+}
+
+export interface BackendCapabilities {
+  /** Real containers run (kind) or pods are simulated (embedded). */
+  containers: boolean;
+  /** What learners should know about the backend, shown on the lab page. */
+  limitations: string[];
+}
+
+export const terminalLimits = {
+  maxCols: 500,
+  maxRows: 200,
+  /** Largest client frame accepted (a 1 MB paste fits). */
+  maxFrameBytes: 2 * 1024 * 1024,
+  scrollbackChars: 512 * 1024,
+};
+
+/** Parses and checks a client frame; returns an error text for anything malformed. */
+export function parseClientMessage(raw: string): ClientMessage | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: 'malformed frame: not JSON' };
+  }
+  if (!value || typeof value !== 'object') return { error: 'malformed frame: not an object' };
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'data':
+      return typeof m.data === 'string'
+        ? { type: 'data', data: m.data }
+        : { error: 'malformed frame: data must be a string' };
+    case 'resize': {
+      const cols = Number(m.cols);
+      const rows = Number(m.rows);
+      if (
+        !Number.isInteger(cols) ||
+        !Number.isInteger(rows) ||
+        cols < 1 ||
+        rows < 1 ||
+        cols > terminalLimits.maxCols ||
+        rows > terminalLimits.maxRows
+      ) {
+        return { error: `resize out of range: cols 1-${terminalLimits.maxCols}, rows 1-${terminalLimits.maxRows}` };
+      }
+      return { type: 'resize', cols, rows };
+    }
+    case 'ping':
+      return { type: 'ping', t: Number(m.t) || 0 };
+    default:
+      return { error: `malformed frame: unknown type ${JSON.stringify(m.type)}` };
+  }
+}
