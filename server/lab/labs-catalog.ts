@@ -25,7 +25,7 @@ function frontmatter(text: string): Record<string, unknown> {
 /** Reads labs/<id>/lab.mdx frontmatter for every lab folder. */
 export async function loadLabs(labsDir: string): Promise<Map<string, LabSummary>> {
   const labs = new Map<string, LabSummary>();
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = await readdir(labsDir);
   } catch {

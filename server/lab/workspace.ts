@@ -82,7 +82,7 @@ export interface LoggedCommand {
 
 /** The commands the learner ran in this session, oldest first. */
 export async function readCommandLog(root: string): Promise<LoggedCommand[]> {
-  let text = '';
+  let text: string;
   try {
     text = await readFile(workspacePaths(root).commandLog, 'utf8');
   } catch {
