@@ -204,6 +204,8 @@ export class SessionManager {
     for (const row of this.store.active()) {
       const lab = this.labs.get(row.labId);
       const backend = this.backends.get(row.backend);
+      // Until its cluster is back, a resumed session is "creating" again.
+      row.state = 'creating';
       const live = this.track(row);
       if (!lab || !backend) {
         this.store.setState(row.id, 'failed', 'lab or backend no longer available');

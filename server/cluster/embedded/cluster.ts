@@ -261,8 +261,7 @@ export class EmbeddedCluster {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.server.on('tlsClientError', () => {});
-    this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
-    await once(this.server, 'listening');
+    await this.listen(this.server, this.options.port ?? (await this.lastPort()) ?? 0);
     const { port } = this.server.address() as AddressInfo;
     this.url = `https://127.0.0.1:${port}`;
     this.services.serverAddress = `127.0.0.1:${port}`;
@@ -305,6 +304,32 @@ export class EmbeddedCluster {
     for (const role of bootstrapClusterRoles) ensure('clusterroles.rbac.authorization.k8s.io', role);
     for (const binding of bootstrapClusterRoleBindings)
       ensure('clusterrolebindings.rbac.authorization.k8s.io', binding);
+  }
+
+  /** The port a persisted cluster used before, so its kubeconfigs stay valid after a restart. */
+  private async lastPort(): Promise<number | undefined> {
+    if (!this.options.dir) return undefined;
+    try {
+      const port = Number((await readFile(join(this.options.dir, 'port'), 'utf8')).trim());
+      return Number.isInteger(port) && port > 0 ? port : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Listens on the wanted port, or any free one when it is taken. */
+  private async listen(server: Server, port: number): Promise<void> {
+    const host = this.options.host ?? '127.0.0.1';
+    try {
+      server.listen(port, host);
+      await once(server, 'listening');
+    } catch (error) {
+      if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      server.listen(0, host);
+      await once(server, 'listening');
+    }
+    if (this.options.dir)
+      await writeFile(join(this.options.dir, 'port'), String((server.address() as AddressInfo).port));
   }
 
   /** Resolves once controllers have caught up with every change so far. */
