@@ -1,6 +1,7 @@
 import { benchAdmission } from './admission.ts';
 import { benchEmbeddedCluster } from './embedded-cluster.ts';
+import { benchLabSessions } from './lab-sessions.ts';
 
 // Benchmarks print their figures and targets; the exit code says whether every target held.
-const results = [await benchEmbeddedCluster(), await benchAdmission()];
+const results = [await benchEmbeddedCluster(), await benchAdmission(), await benchLabSessions()];
 process.exit(results.every(Boolean) ? 0 : 1);

@@ -294,6 +294,13 @@ export class SessionManager {
     return terminal;
   }
 
+  /** Process ids of the running shells (for measurements and leak checks). */
+  terminalPids(): number[] {
+    return [...this.live.values()].flatMap((l) =>
+      [...l.terminals.values()].filter((t) => t.exited === undefined).map((t) => t.pid),
+    );
+  }
+
   terminalCount(): number {
     let n = 0;
     for (const live of this.live.values())

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAppServer } from '../server/app.ts';
+import { createLabServer } from '../server/lab/server.ts';
+import { LabClient, TerminalClient } from '../test/helpers/lab-client.ts';
+import { percentile, report } from './stats.ts';
+
+function rssOf(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Number(kb ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export async function benchLabSessions(): Promise<boolean> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-lab-'));
+  const lab = await createLabServer({
+    dataDir,
+    labsDir: join(import.meta.dirname, '..', 'labs'),
+    limits: { maxPerLearner: 100, maxSessions: 100 },
+  });
+  const server = createAppServer(join(import.meta.dirname, '..', 'dist'), lab.http);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+  // Session ready = API create, cluster up, workspace written, shell prompt on the terminal.
+  const ready: number[] = [];
+  const idle: Array<{ client: LabClient; terminal: TerminalClient }> = [];
+  const rssBefore = rssOf(process.pid);
+  for (let i = 0; i < 22; i++) {
+    const client = new LabClient(base);
+    const t0 = performance.now();
+    const info = await client.start('kubectl-basics');
+    const terminal = TerminalClient.for(base, info);
+    await terminal.opened;
+    await terminal.waitFor(/\$ $/);
+    if (i >= 2) ready.push(performance.now() - t0);
+    idle.push({ client, terminal });
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  const shells = lab.sessions.terminalCount();
+  const pids = lab.sessions.terminalPids();
+  const shellRss = pids.reduce((sum, pid) => sum + rssOf(pid), 0) / Math.max(1, pids.length);
+  const serverRssPerSession = (rssOf(process.pid) - rssBefore) / idle.length;
+
+  // Keystroke echo: one character to the shell and back through the WebSocket.
+  const { terminal } = idle[0]!;
+  const echo: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const before = terminal.text.length;
+    const t0 = performance.now();
+    terminal.send({ type: 'data', data: 'x' });
+    while (terminal.text.length === before) await new Promise((r) => setImmediate(r));
+    echo.push(performance.now() - t0);
+  }
+  terminal.send({ type: 'data', data: '\u0015' }); // clear the line
+
+  for (const { terminal: t } of idle) await t.close();
+  await lab.close();
+  server.closeAllConnections();
+  server.close();
+  await rm(dataDir, { recursive: true, force: true });
+  return report(`Lab sessions (embedded backend, ${shells} idle shells)`, [
+    {
+      name: 'session ready p50 (incl. shell prompt)',
+      value: percentile(ready, 50),
+      unit: 'ms',
+      target: { op: '<', value: 300 },
+    },
+    { name: 'session ready p95', value: percentile(ready, 95), unit: 'ms' },
+    { name: 'keystroke echo round trip p50', value: percentile(echo, 50), unit: 'ms', target: { op: '<', value: 2 } },
+    { name: 'keystroke echo round trip p95', value: percentile(echo, 95), unit: 'ms' },
+    { name: 'server RSS per idle session (cluster + terminal)', value: serverRssPerSession, unit: 'MiB' },
+    { name: `shell RSS per idle terminal (mean of ${pids.length})`, value: shellRss, unit: 'MiB' },
+  ]);
+}
