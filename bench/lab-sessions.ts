@@ -37,7 +37,7 @@ export async function benchLabSessions(): Promise<boolean> {
   for (let i = 0; i < 22; i++) {
     const client = new LabClient(base);
     const t0 = performance.now();
-    const info = await client.start('kubectl-basics');
+    const info = await client.start('security-basics');
     const terminal = TerminalClient.for(base, info);
     await terminal.opened;
     await terminal.waitFor(/\$ $/);

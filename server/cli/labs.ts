@@ -1,9 +1,18 @@
+import { join } from 'node:path';
 import { clusterUp, clusterUpUsage } from './cluster-up.ts';
+import { formatProblem, validateLabs } from '../labs/validate.ts';
+import { formatTable, testLabs } from '../labs/test-runner.ts';
+import { loadLabs } from '../lab/labs-catalog.ts';
+
+const defaultLabsDir = join(import.meta.dirname, '..', '..', 'labs');
 
 const usage = `Usage: labs <command>
 
 Commands:
-  cluster up    start one embedded cluster and write its kubeconfig
+  validate [path]   check lab folders (schema, files, hints, solutions, both locales)
+  test [lab...]     on fresh embedded sessions: exercises fail, then pass with the solution
+  list              list the labs
+  cluster up        start one embedded cluster and write its kubeconfig
 
 ${clusterUpUsage}`;
 
@@ -12,6 +21,34 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'cluster' && sub === 'up') {
     await clusterUp(rest);
     return -1; // keeps running
+  }
+  if (command === 'validate') {
+    const { labs, problems } = await validateLabs(sub ?? defaultLabsDir);
+    for (const p of problems) console.error(formatProblem(p));
+    console.log(problems.length ? `${problems.length} problem(s) in ${labs} lab(s)` : `${labs} lab(s) valid`);
+    return problems.length ? 1 : 0;
+  }
+  if (command === 'test') {
+    const rows = await testLabs(
+      defaultLabsDir,
+      [sub, ...rest].filter((x): x is string => Boolean(x)),
+    );
+    console.log(formatTable(rows));
+    const bad = rows.filter((r) => !r.failsBefore || !r.passesAfter);
+    console.log(
+      bad.length
+        ? `${bad.length} exercise(s) failed the lab test`
+        : `${rows.length} exercise(s) in ${new Set(rows.map((r) => r.lab)).size} lab(s) OK`,
+    );
+    return bad.length ? 1 : 0;
+  }
+  if (command === 'list') {
+    for (const lab of (await loadLabs(defaultLabsDir)).values()) {
+      console.log(
+        `${lab.id.padEnd(28)} ${lab.backends.join(',').padEnd(16)} ${lab.definition?.exercises.length ?? 0} exercise(s)  ${lab.definition?.title.en ?? ''}`,
+      );
+    }
+    return 0;
   }
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(usage);

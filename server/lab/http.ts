@@ -86,6 +86,36 @@ export function createLabHttp(
       if (typeof body.labId !== 'string') throw new SessionError(400, 'bad_request', 'labId is required.');
       return sendJson(res, 201, await sessions.create(learner.id, body.labId), cookieHeader);
     }
+    if (path === '/api/progress' && method === 'GET') {
+      return sendJson(
+        res,
+        200,
+        { progress: sessions.progress(learner.id, url.searchParams.get('lab') ?? undefined) },
+        cookieHeader,
+      );
+    }
+    const ex =
+      /^\/api\/(?:sessions\/([a-f0-9]{32})|labs\/([a-z0-9-]+))\/exercises\/([a-z0-9-]+)\/(check|hint|solution)$/.exec(
+        path,
+      );
+    if (ex && method === 'POST') {
+      const [, sessionId, labId, exerciseId, action] = ex as unknown as [
+        string,
+        string | undefined,
+        string | undefined,
+        string,
+        string,
+      ];
+      const locale = url.searchParams.get('lang') === 'en' ? 'en' : 'es';
+      if (action === 'check') {
+        if (!sessionId) throw new SessionError(400, 'bad_request', 'Checks run against a session.');
+        return sendJson(res, 200, await sessions.check(sessionId, learner.id, exerciseId, locale), cookieHeader);
+      }
+      const lab = labId ?? sessions.get(sessionId!, learner.id).labId;
+      if (action === 'hint')
+        return sendJson(res, 200, sessions.hint(learner.id, lab, exerciseId, locale), cookieHeader);
+      return sendJson(res, 200, sessions.solution(learner.id, lab, exerciseId), cookieHeader);
+    }
     const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset)?$/.exec(path);
     if (!m) throw new SessionError(404, 'not_found', `No API endpoint at ${path}`);
     const [, id, sub] = m as unknown as [string, string, string | undefined];
@@ -130,7 +160,12 @@ export function createLabHttp(
         });
         return true;
       }
-      if (!url.pathname.startsWith('/api/sessions')) return false;
+      if (
+        !url.pathname.startsWith('/api/sessions') &&
+        !url.pathname.startsWith('/api/progress') &&
+        !/^\/api\/labs\/[^/]+\/exercises\//.test(url.pathname)
+      )
+        return false;
       routes(req, res, url).catch((error: unknown) => sendError(res, error));
       return true;
     },

@@ -1,13 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type { Lab } from '../../src/content-schema/lab.ts';
+import { labDirs, loadLab } from '../labs/load.ts';
 
 export interface LabPersona {
   name: string;
   groups?: string[];
 }
 
-/** What the lab server needs from a lab (the full format is checked by `labs validate`). */
+/** What the lab server needs from a lab. */
 export interface LabSummary {
   id: string;
   dir: string;
@@ -15,38 +14,31 @@ export interface LabSummary {
   personas: LabPersona[];
   addons: string[];
   tools: string[];
+  setup: string[];
+  definition?: Lab;
 }
 
-function frontmatter(text: string): Record<string, unknown> {
-  const m = /^---\n([\s\S]*?)\n---/.exec(text);
-  return m ? ((parseYaml(m[1]!) as Record<string, unknown>) ?? {}) : {};
-}
-
-/** Reads labs/<id>/lab.mdx frontmatter for every lab folder. */
+/** Loads every valid lab under labsDir; invalid ones are reported and skipped (see `labs validate`). */
 export async function loadLabs(labsDir: string): Promise<Map<string, LabSummary>> {
   const labs = new Map<string, LabSummary>();
-  let entries: string[];
-  try {
-    entries = await readdir(labsDir);
-  } catch {
-    return labs;
-  }
-  for (const entry of entries.sort()) {
-    let text: string;
-    try {
-      text = await readFile(join(labsDir, entry, 'lab.mdx'), 'utf8');
-    } catch {
+  for (const dir of await labDirs(labsDir)) {
+    const { lab, problems } = await loadLab(dir, labsDir);
+    if (!lab) {
+      console.error(
+        `lab in ${dir} skipped: ${problems.map((p) => `${p.file}:${p.line} ${p.field}: ${p.message}`).join('; ')}`,
+      );
       continue;
     }
-    const fm = frontmatter(text);
-    const id = String(fm.id ?? entry);
-    labs.set(id, {
-      id,
-      dir: join(labsDir, entry),
-      backends: (fm.backends as string[] | undefined) ?? ['embedded'],
-      personas: (fm.personas as LabPersona[] | undefined) ?? [],
-      addons: (fm.addons as string[] | undefined) ?? [],
-      tools: (fm.tools as string[] | undefined) ?? [],
+    const def = lab.lab;
+    labs.set(def.id, {
+      id: def.id,
+      dir,
+      backends: def.backends,
+      personas: def.personas,
+      addons: def.addons,
+      tools: def.tools,
+      setup: def.setup,
+      definition: def,
     });
   }
   return labs;

@@ -8,6 +8,9 @@ import type { BackendCapabilities, SessionInfo, StageEvent } from './protocol.ts
 import type { LabStore, SessionRow } from './store.ts';
 import { Terminal } from './terminals.ts';
 import { prepareWorkspace, resetWorkspace, workspacePaths } from './workspace.ts';
+import { applySetup } from './setup.ts';
+import { gradeExercise, UnknownExerciseError, type ExerciseResult } from '../grading/exercise.ts';
+import type { Locale } from '../grading/messages.ts';
 
 export class SessionError extends Error {
   readonly status: number;
@@ -77,6 +80,48 @@ export class SessionManager {
     this.dataDir = options.dataDir;
     this.limits = { ...defaultLimits, ...options.limits };
     this.preferredBackend = options.backend ?? 'auto';
+  }
+
+  /** Checks an exercise of the session's lab and records the attempt. */
+  async check(id: string, learner: string, exerciseId: string, locale: Locale): Promise<ExerciseResult> {
+    const live = this.require(id, learner);
+    if (live.row.state !== 'ready') throw new SessionError(409, 'not_ready', 'The session is not ready yet.');
+    const lab = this.lab(live.row.labId);
+    if (!lab.definition) throw new SessionError(409, 'no_checks', `Lab "${lab.id}" has no exercises.`);
+    try {
+      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, live.row.workspace, locale);
+      this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
+      this.metrics.emit('grader', result.passed ? 'pass' : 'fail');
+      this.touch(id);
+      return result;
+    } catch (error) {
+      if (error instanceof UnknownExerciseError) throw new SessionError(404, 'unknown_exercise', error.message);
+      throw error;
+    }
+  }
+
+  private exercise(labId: string, exerciseId: string) {
+    const exercise = this.lab(labId).definition?.exercises.find((e) => e.id === exerciseId);
+    if (!exercise) throw new SessionError(404, 'unknown_exercise', `Lab "${labId}" has no exercise "${exerciseId}".`);
+    return exercise;
+  }
+
+  /** Unlocks and returns the hints shown so far (one more each call). */
+  hint(learner: string, labId: string, exerciseId: string, locale: Locale): { hints: string[]; remaining: number } {
+    const exercise = this.exercise(labId, exerciseId);
+    const shown = this.store.showHint(learner, labId, exerciseId, exercise.hints.length);
+    return { hints: exercise.hints.slice(0, shown).map((h) => h[locale]), remaining: exercise.hints.length - shown };
+  }
+
+  /** The reference solution; showing it is recorded in the learner's progress. */
+  solution(learner: string, labId: string, exerciseId: string): { commands: string[]; files: Record<string, string> } {
+    const exercise = this.exercise(labId, exerciseId);
+    this.store.recordSolutionShown(learner, labId, exerciseId);
+    return { commands: exercise.solution.commands ?? [], files: exercise.solution.files ?? {} };
+  }
+
+  progress(learner: string, labId?: string) {
+    return this.store.progressFor(learner, labId);
   }
 
   labList(): LabSummary[] {
@@ -184,6 +229,10 @@ export class SessionManager {
       });
       live.capabilities = result.capabilities;
       await prepareWorkspace(live.row.workspace, lab, result.kubeconfig);
+      if (lab.setup.length && !resuming) {
+        this.stage(live, { stage: 'installing-add-ons', message: 'Preparing the lab resources' });
+        await applySetup(result.kubeconfig, lab);
+      }
       live.row.state = 'ready';
       this.store.setState(live.row.id, 'ready');
       this.stage(live, { stage: 'ready', message: 'Ready', progress: 1 });

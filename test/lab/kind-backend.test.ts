@@ -77,7 +77,15 @@ async function request(runner: RecordedRunner) {
   dirs.push(workspace);
   await writeFile(join(workspace, 'kind-kubeconfig'), 'apiVersion: v1\nkind: Config\n');
   const stages: string[] = [];
-  const lab: LabSummary = { id: 'l', dir: workspace, backends: ['kind'], personas: [], addons: [], tools: [] };
+  const lab: LabSummary = {
+    id: 'l',
+    dir: workspace,
+    backends: ['kind'],
+    personas: [],
+    addons: [],
+    tools: [],
+    setup: [],
+  };
   return {
     runner,
     workspace,
@@ -231,7 +239,15 @@ describe.skipIf(!kindReady)('kind backend end to end (real Docker and kind)', ()
     dirs.push(workspace);
     const backend = new KindBackend({ runner: execaRunner });
     const sessionId = 'e2e0e2e0aaaa';
-    const lab: LabSummary = { id: 'e2e', dir: workspace, backends: ['kind'], personas: [], addons: [], tools: [] };
+    const lab: LabSummary = {
+      id: 'e2e',
+      dir: workspace,
+      backends: ['kind'],
+      personas: [],
+      addons: [],
+      tools: [],
+      setup: [],
+    };
     try {
       const result = await backend.provision({ sessionId, workspace, lab, onStage: () => {} });
       expect(result.kubeconfig).toContain('server: https://127.0.0.1:');

@@ -33,7 +33,7 @@ describe('lab sessions', () => {
   it('gives two parallel sessions their own clusters', async () => {
     const alice = new LabClient(server.url);
     const bob = new LabClient(server.url);
-    const [a, b] = await Promise.all([alice.start('kubectl-basics'), bob.start('kubectl-basics')]);
+    const [a, b] = await Promise.all([alice.start('security-basics'), bob.start('security-basics')]);
     expect(a.id).not.toBe(b.id);
     expect(a.backend).toBe('embedded');
     expect(a.capabilities.containers).toBe(false);
@@ -51,7 +51,7 @@ describe('lab sessions', () => {
 
   it('refuses WebSockets from a foreign Origin or without the right token', async () => {
     const client = new LabClient(server.url);
-    const s = await client.start('kubectl-basics');
+    const s = await client.start('security-basics');
     await expect(TerminalClient.for(server.url, s, 'main', 0, 'http://evil.example').opened).rejects.toThrow(
       'HTTP 403',
     );
@@ -64,7 +64,7 @@ describe('lab sessions', () => {
 
   it('records commands with their exit codes for graders', async () => {
     const client = new LabClient(server.url);
-    const s = await client.start('kubectl-basics');
+    const s = await client.start('security-basics');
     const term = TerminalClient.for(server.url, s);
     await term.opened;
     term.run('kubectl get pods -n kube-system');
@@ -85,7 +85,7 @@ describe('lab sessions', () => {
 
   it('replays exactly the output a reconnecting browser missed', async () => {
     const client = new LabClient(server.url);
-    const s = await client.start('kubectl-basics');
+    const s = await client.start('security-basics');
     const first = TerminalClient.for(server.url, s);
     await first.opened;
     first.run('echo alpha-$((20+1))');
@@ -116,7 +116,7 @@ describe('lab sessions', () => {
     expect(unknown.json.error).toBe('unknown_lab');
     expect(String(unknown.json.message)).toContain('There is no lab "no-such-lab"');
     expect((await client.request('POST', '/api/sessions', { nope: 1 })).status).toBe(400);
-    const s = await client.start('kubectl-basics');
+    const s = await client.start('security-basics');
     const term = TerminalClient.for(server.url, s);
     await term.opened;
     term.send('this is not json');
@@ -139,7 +139,7 @@ describe('lab sessions', () => {
 
   it('streams stage events and serves metrics', async () => {
     const client = new LabClient(server.url);
-    const s = await client.start('kubectl-basics');
+    const s = await client.start('security-basics');
     const res = await fetch(`${server.url}api/sessions/${s.id}/events`, { headers: { cookie: client.cookie } });
     const reader = res.body!.getReader();
     const { value } = await reader.read();
@@ -154,7 +154,7 @@ describe('lab sessions', () => {
 describe.skipIf(!kubectl)('a killed server', () => {
   it('resumes the session on restart with the same cluster state and workspace', async () => {
     const client = new LabClient(server.url);
-    const s = await client.start('kubectl-basics');
+    const s = await client.start('security-basics');
     const term = TerminalClient.for(server.url, s);
     await term.opened;
     term.run('kubectl create configmap survives --from-literal=a=b && echo kept > notes.txt && echo wrote-it');

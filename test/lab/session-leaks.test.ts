@@ -59,7 +59,7 @@ describe('100 embedded sessions created and ended', () => {
       limits: { maxPerLearner: 200, maxSessions: 200 },
     });
     const cycle = async (i: number) => {
-      const info = await sessions.create(`learner-${i}`, 'kubectl-basics');
+      const info = await sessions.create(`learner-${i}`, 'security-basics');
       await sessions.whenReady(info.id);
       const terminal = sessions.terminal(info.id, 'main');
       await new Promise<void>((resolve) => {

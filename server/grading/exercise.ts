@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Lab } from '../../src/content-schema/lab.ts';
+import { endpointFromKubeconfig, KubeClient } from '../kube/client.ts';
+import { workspacePaths } from '../lab/workspace.ts';
+import type { Locale } from './messages.ts';
+import { runChecks } from './run.ts';
+import type { CheckOutcome } from './types.ts';
+
+export interface ExerciseResult {
+  exercise: string;
+  passed: boolean;
+  results: CheckOutcome[];
+}
+
+export class UnknownExerciseError extends Error {}
+
+/** Grades one exercise of a lab against a session's cluster and workspace. */
+export async function gradeExercise(
+  lab: Lab,
+  labDir: string,
+  exerciseId: string,
+  workspaceRoot: string,
+  locale: Locale,
+): Promise<ExerciseResult> {
+  const exercise = lab.exercises.find((e) => e.id === exerciseId);
+  if (!exercise) throw new UnknownExerciseError(`Lab "${lab.id}" has no exercise "${exerciseId}".`);
+  const ws = workspacePaths(workspaceRoot);
+  const kubeconfig = await readFile(ws.kubeconfig, 'utf8');
+  const endpoint = endpointFromKubeconfig(kubeconfig);
+  const api = new KubeClient(endpoint);
+  const controller = new AbortController();
+  try {
+    const { passed, results } = await runChecks(exercise.checks, {
+      api,
+      endpoint,
+      home: ws.home,
+      workspace: workspaceRoot,
+      labDir,
+      locale,
+      env: { HOME: ws.home, KUBECONFIG: ws.kubeconfig, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+      signal: controller.signal,
+    });
+    return { exercise: exerciseId, passed, results };
+  } finally {
+    controller.abort();
+    api.close();
+  }
+}
+
+export function labFile(labDir: string, path: string): string {
+  return join(labDir, path);
+}

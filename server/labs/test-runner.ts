@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { EmbeddedBackend } from '../lab/backends/embedded.ts';
+import { loadLabs, type LabSummary } from '../lab/labs-catalog.ts';
+import { SessionManager } from '../lab/sessions.ts';
+import { LabStore } from '../lab/store.ts';
+import type { Terminal } from '../lab/terminals.ts';
+import { readCommandLog, workspacePaths } from '../lab/workspace.ts';
+
+export interface LabTestRow {
+  lab: string;
+  exercise: string;
+  failsBefore: boolean;
+  passesAfter: boolean;
+  detail: string;
+}
+
+/** Types one command into the session's shell and waits until the shell logged it. */
+async function runInTerminal(
+  terminal: Terminal,
+  workspace: string,
+  command: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const before = (await readCommandLog(workspace)).length;
+  terminal.write(`${command}\r`);
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if ((await readCommandLog(workspace)).length > before) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`solution command did not finish in ${timeoutMs / 1000} s: ${command}`);
+}
+
+/**
+ * `labs test`: for each lab, on a fresh embedded session every exercise must fail; then
+ * each exercise's reference solution is typed into the real shell and the exercise must pass.
+ */
+export async function testLabs(labsDir: string, only: string[] = []): Promise<LabTestRow[]> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'labs-test-'));
+  const store = new LabStore(join(dataDir, 'lab.sqlite'));
+  const labs = await loadLabs(labsDir);
+  const selected = [...labs.values()].filter((l) => only.length === 0 || only.includes(l.id));
+  const missing = only.filter((id) => !labs.has(id));
+  if (missing.length)
+    throw new Error(
+      `unknown lab ${missing.map((m) => `"${m}"`).join(', ')}; known labs: ${[...labs.keys()].join(', ')}`,
+    );
+  const sessions = new SessionManager({
+    store,
+    labs,
+    backends: [new EmbeddedBackend()],
+    dataDir,
+    backend: 'embedded',
+    limits: { maxPerLearner: 1000, maxSessions: 1000 },
+  });
+  const rows: LabTestRow[] = [];
+  try {
+    for (const lab of selected) rows.push(...(await testLab(sessions, lab)));
+  } finally {
+    await sessions.shutdown();
+    store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function testLab(sessions: SessionManager, lab: LabSummary): Promise<LabTestRow[]> {
+  const def = lab.definition!;
+  if (!def.backends.includes('embedded')) {
+    return def.exercises.map((e) => ({
+      lab: lab.id,
+      exercise: e.id,
+      failsBefore: true,
+      passesAfter: true,
+      detail: 'skipped: this lab runs on kind only',
+    }));
+  }
+  const learner = 'labs-test';
+  const info = await sessions.create(learner, lab.id);
+  await sessions.whenReady(info.id);
+  const workspace = sessions.workspace(info.id);
+  const rows: LabTestRow[] = [];
+  for (const exercise of def.exercises) {
+    const result = await sessions.check(info.id, learner, exercise.id, 'en');
+    rows.push({
+      lab: lab.id,
+      exercise: exercise.id,
+      failsBefore: !result.passed,
+      passesAfter: false,
+      detail: result.passed ? 'passed before the solution was applied' : '',
+    });
+  }
+  const terminal = sessions.terminal(info.id, 'labs-test');
+  await new Promise((r) => setTimeout(r, 200));
+  for (const [i, exercise] of def.exercises.entries()) {
+    const home = workspacePaths(workspace).home;
+    for (const [target, source] of Object.entries(exercise.solution.files ?? {})) {
+      const content = source.startsWith('@') ? await readFile(join(lab.dir, source.slice(1)), 'utf8') : source;
+      await mkdir(dirname(join(home, target)), { recursive: true });
+      await writeFile(join(home, target), content);
+    }
+    for (const command of exercise.solution.commands ?? []) await runInTerminal(terminal, workspace, command);
+    const result = await sessions.check(info.id, learner, exercise.id, 'en');
+    rows[i]!.passesAfter = result.passed;
+    if (!result.passed)
+      rows[i]!.detail = result.results
+        .filter((r) => !r.passed)
+        .map((r) => r.message + (r.diff ? `\n${r.diff}` : ''))
+        .join(' | ');
+  }
+  await sessions.end(info.id);
+  return rows;
+}
+
+export function formatTable(rows: LabTestRow[]): string {
+  const header = ['LAB', 'EXERCISE', 'FAILS BEFORE', 'PASSES AFTER', 'DETAIL'];
+  const body = rows.map((r) => [
+    r.lab,
+    r.exercise,
+    r.failsBefore ? 'yes' : 'NO',
+    r.passesAfter ? 'yes' : 'NO',
+    r.detail,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.split('\n')[0]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...body.map(line)].join('\n');
+}
