@@ -62,6 +62,17 @@ export async function benchLabSessions(): Promise<boolean> {
   }
   terminal.send({ type: 'data', data: '\u0015' }); // clear the line
 
+  // A check: the least-privilege exercise (three SubjectAccessReviews) on a ready session.
+  const checkTimes: number[] = [];
+  const firstSession = [...idle][1]!;
+  const info = (await firstSession.client.request('POST', '/api/sessions', { labId: 'security-basics' })).json;
+  const checked = await lab.sessions.whenReady(String(info.id));
+  for (let i = 0; i < 120; i++) {
+    const t0 = performance.now();
+    await firstSession.client.request('POST', `/api/sessions/${checked.id}/exercises/least-privilege/check?lang=en`);
+    if (i >= 20) checkTimes.push(performance.now() - t0);
+  }
+
   for (const { terminal: t } of idle) await t.close();
   await lab.close();
   server.closeAllConnections();
@@ -79,5 +90,12 @@ export async function benchLabSessions(): Promise<boolean> {
     { name: 'keystroke echo round trip p95', value: percentile(echo, 95), unit: 'ms' },
     { name: 'server RSS per idle session (cluster + terminal)', value: serverRssPerSession, unit: 'MiB' },
     { name: `shell RSS per idle terminal (mean of ${pids.length})`, value: shellRss, unit: 'MiB' },
+    {
+      name: 'exercise check p50 (3 can-i checks, via the API)',
+      value: percentile(checkTimes, 50),
+      unit: 'ms',
+      target: { op: '<', value: 50 },
+    },
+    { name: 'exercise check p95', value: percentile(checkTimes, 95), unit: 'ms' },
   ]);
 }

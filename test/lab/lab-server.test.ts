@@ -137,6 +137,69 @@ describe('lab sessions', () => {
     expect((await fetch(`${server.url}healthz`)).status).toBe(200);
   }, 60_000);
 
+  it('checks exercises, unlocks hints one by one and records the solution being shown', async () => {
+    const client = new LabClient(server.url);
+    const s = await client.start('security-basics');
+    const base = `/api/sessions/${s.id}/exercises/restricted-namespace`;
+    const first = await client.request('POST', `${base}/check?lang=es`);
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({
+      exercise: 'restricted-namespace',
+      passed: false,
+      results: [{ kind: 'assert', passed: false, message: 'No existe Namespace shop.' }],
+    });
+    const term = TerminalClient.for(server.url, s);
+    await term.opened;
+    term.run(
+      'kubectl create namespace shop && kubectl label namespace shop pod-security.kubernetes.io/enforce=restricted',
+    );
+    await term.waitFor('namespace/shop labeled');
+    await term.close();
+    const second = await client.request('POST', `${base}/check?lang=en`);
+    expect(second.json.passed).toBe(true);
+    expect((second.json.results as Array<{ message: string }>).map((r) => r.message)).toEqual([
+      'Namespace shop is as expected.',
+      'The cluster rejects Pod privileged-probe, as expected.',
+      'The cluster admits Pod hardened-probe, as expected.',
+    ]);
+    const hint1 = await client.request('POST', `/api/sessions/${s.id}/exercises/least-privilege/hint?lang=en`);
+    expect(hint1.json).toEqual({
+      hints: [
+        'You need a ServiceAccount `ci`, a Role with the `get` and `list` verbs on `pods`, and a RoleBinding joining them.',
+      ],
+      remaining: 1,
+    });
+    const hint2 = await client.request('POST', `/api/sessions/${s.id}/exercises/least-privilege/hint?lang=es`);
+    expect((hint2.json.hints as string[]).length).toBe(2);
+    expect(hint2.json.remaining).toBe(0);
+    const solution = await client.request('POST', `/api/labs/security-basics/exercises/least-privilege/solution`);
+    expect((solution.json.commands as string[])[0]).toBe('kubectl create serviceaccount ci -n shop');
+    const progress = (await client.request('GET', '/api/progress?lab=security-basics')).json.progress as Array<
+      Record<string, unknown>
+    >;
+    expect(progress).toEqual([
+      {
+        lab: 'security-basics',
+        exercise: 'least-privilege',
+        passed: false,
+        attempts: 0,
+        hintsShown: 2,
+        solutionShown: true,
+      },
+      {
+        lab: 'security-basics',
+        exercise: 'restricted-namespace',
+        passed: true,
+        attempts: 2,
+        hintsShown: 0,
+        solutionShown: false,
+      },
+    ]);
+    expect((await client.request('POST', `/api/sessions/${s.id}/exercises/nope/check`)).json.error).toBe(
+      'unknown_exercise',
+    );
+  });
+
   it('streams stage events and serves metrics', async () => {
     const client = new LabClient(server.url);
     const s = await client.start('security-basics');
