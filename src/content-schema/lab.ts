@@ -89,7 +89,7 @@ export const fileCheck = z
       .object({
         image: z.string().min(1),
         severityCounts: z
-          .record(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']), z.number().int().min(0))
+          .partialRecord(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']), z.number().int().min(0))
           .optional(),
       })
       .strict()

@@ -286,7 +286,7 @@ describe('file', () => {
         {
           kind: 'file',
           path: 'reports/scan.json',
-          trivyReport: { image, severityCounts: counts as Record<'CRITICAL', number> },
+          trivyReport: { image, severityCounts: counts },
         },
         ctx('en'),
       );
