@@ -51,10 +51,14 @@ describe('labs validate on a broken lab', () => {
     let yaml = await readFile(join(lab, 'lab.yaml'), 'utf8');
     yaml = yaml.replace('id: security-basics', 'id: broken');
     // 1. a missing solution, 2. an unknown check kind
-    yaml = yaml.replace(
-      /    solution:\n      commands:\n        - kubectl get serviceaccounts -n shop -o yaml > inventory.yaml\n/,
+    const inventorySolution = [
+      '    solution:',
+      '      commands:',
+      '        - kubectl get serviceaccounts -n shop -o yaml > inventory.yaml',
       '',
-    );
+    ].join('\n');
+    expect(yaml).toContain(inventorySolution);
+    yaml = yaml.replace(inventorySolution, '');
     yaml = yaml.replace('      - kind: command\n', '      - kind: telepathy\n');
     await writeFile(join(lab, 'lab.yaml'), yaml);
     // 3. a missing locale
