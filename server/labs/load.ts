@@ -86,6 +86,41 @@ export async function loadLab(dir: string, root = dir): Promise<{ lab?: LoadedLa
       }),
     );
   }
+  // Both locales are checked even when lab.yaml has problems, so one run reports everything.
+  const declaredIds = Array.isArray(exercises) ? exercises.map((e) => String((e as { id?: unknown })?.id ?? '')) : [];
+  const instructions = { es: '', en: '' };
+  for (const locale of locales) {
+    const mdxPath = join(dir, `lab.${locale}.mdx`);
+    try {
+      instructions[locale] = await readFile(mdxPath, 'utf8');
+    } catch {
+      problems.push({
+        file: file(mdxPath),
+        line: 1,
+        field: '(file)',
+        message: `instructions in ${locale === 'es' ? 'Spanish' : 'English'} are missing (lab.${locale}.mdx)`,
+      });
+      continue;
+    }
+    const shown = exerciseIdsIn(instructions[locale]);
+    for (const id of declaredIds.filter((d) => !shown.includes(d))) {
+      problems.push({
+        file: file(mdxPath),
+        line: 1,
+        field: `<Exercise id="${id}">`,
+        message: `exercise "${id}" from lab.yaml is not shown in lab.${locale}.mdx`,
+      });
+    }
+    for (const id of shown.filter((s) => !declaredIds.includes(s))) {
+      const line = instructions[locale].slice(0, instructions[locale].indexOf(`id="${id}"`)).split('\n').length;
+      problems.push({
+        file: file(mdxPath),
+        line,
+        field: `<Exercise id="${id}">`,
+        message: `exercise "${id}" is not declared in lab.yaml`,
+      });
+    }
+  }
   const parsed = labSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -134,40 +169,6 @@ export async function loadLab(dir: string, root = dir): Promise<{ lab?: LoadedLa
       }
     }
   });
-  const instructions = { es: '', en: '' };
-  for (const locale of locales) {
-    const mdxPath = join(dir, `lab.${locale}.mdx`);
-    try {
-      instructions[locale] = await readFile(mdxPath, 'utf8');
-    } catch {
-      problems.push({
-        file: file(mdxPath),
-        line: 1,
-        field: '(file)',
-        message: `instructions in ${locale === 'es' ? 'Spanish' : 'English'} are missing (lab.${locale}.mdx)`,
-      });
-      continue;
-    }
-    const shown = exerciseIdsIn(instructions[locale]);
-    const declared = lab.exercises.map((e) => e.id);
-    for (const id of declared.filter((d) => !shown.includes(d))) {
-      problems.push({
-        file: file(mdxPath),
-        line: 1,
-        field: `<Exercise id="${id}">`,
-        message: `exercise "${id}" from lab.yaml is not shown in lab.${locale}.mdx`,
-      });
-    }
-    for (const id of shown.filter((s) => !declared.includes(s))) {
-      const line = instructions[locale].slice(0, instructions[locale].indexOf(`id="${id}"`)).split('\n').length;
-      problems.push({
-        file: file(mdxPath),
-        line,
-        field: `<Exercise id="${id}">`,
-        message: `exercise "${id}" is not declared in lab.yaml`,
-      });
-    }
-  }
   return problems.length ? { problems } : { lab: { lab, dir, instructions }, problems };
 }
 

@@ -72,6 +72,7 @@ describe('labs validate on a broken lab', () => {
       ),
     );
     expect(lines).toContainEqual(expect.stringMatching(/^broken\/lab\.yaml:\d+: exercises\[2\]\.solution: /));
+    expect(lines).toContainEqual('broken/lab.en.mdx:1: (file): instructions in English are missing (lab.en.mdx)');
     // 4. bad YAML in a second lab
     const bad = join(root, 'bad-yaml');
     await cp(lab, bad, { recursive: true });
