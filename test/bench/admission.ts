@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { EmbeddedCluster } from '../server/cluster/embedded/cluster.ts';
-import type { KubeObject } from '../server/cluster/embedded/storage/types.ts';
+import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
+import type { KubeObject } from '../../server/cluster/embedded/storage/types.ts';
 import { percentile, report } from './stats.ts';
 
 const admin = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
@@ -63,7 +63,7 @@ export async function benchAdmission(): Promise<boolean> {
   const cluster = await new EmbeddedCluster().start();
   const crdDef = cluster.catalog.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   const crds = parseAllDocuments(
-    readFileSync(join(import.meta.dirname, '..', 'server/cluster/embedded/addons/kyverno/crds.yaml'), 'utf8'),
+    readFileSync(join(import.meta.dirname, '..', '..', 'server/cluster/embedded/addons/kyverno/crds.yaml'), 'utf8'),
   ).map((d) => d.toJS() as KubeObject);
   for (const crd of crds) await cluster.registry.create(crdDef, '', crd, options(false));
   await cluster.settle();

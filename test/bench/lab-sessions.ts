@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAppServer } from '../server/app.ts';
-import { createLabServer } from '../server/lab/server.ts';
-import { LabClient, TerminalClient } from '../test/helpers/lab-client.ts';
+import { createAppServer } from '../../server/app.ts';
+import { createLabServer } from '../../server/lab/server.ts';
+import { LabClient, TerminalClient } from '../helpers/lab-client.ts';
 import { percentile, report } from './stats.ts';
 
 function rssOf(pid: number): number {
@@ -22,10 +22,10 @@ export async function benchLabSessions(): Promise<boolean> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-lab-'));
   const lab = await createLabServer({
     dataDir,
-    labsDir: join(import.meta.dirname, '..', 'labs'),
+    labsDir: join(import.meta.dirname, '..', '..', 'labs'),
     limits: { maxPerLearner: 100, maxSessions: 100 },
   });
-  const server = createAppServer(join(import.meta.dirname, '..', 'dist'), lab.http);
+  const server = createAppServer(join(import.meta.dirname, '..', '..', 'dist'), lab.http);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedCluster } from '../server/cluster/embedded/cluster.ts';
-import { kubectlBinaries } from '../test/helpers/kubectl.ts';
+import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
+import { kubectlBinaries } from '../helpers/kubectl.ts';
 import { percentile, report, type Result } from './stats.ts';
 
 function gc(): void {
