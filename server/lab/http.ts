@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -54,6 +56,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   } catch {
     throw new SessionError(400, 'bad_json', 'The request body must be a JSON object.');
   }
+}
+
+/** Whether a command is on the server's PATH (labs tell learners what to install). */
+export function toolInstalled(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, name)));
 }
 
 /** Whether a WebSocket Origin belongs to this site (cross-site WebSocket hijacking guard). */
@@ -152,6 +159,11 @@ export function createLabHttp(
           res.writeHead(200, { 'content-type': metrics.contentType });
           res.end(text);
         });
+        return true;
+      }
+      if (url.pathname === '/api/tools' && req.method === 'GET') {
+        const names = (url.searchParams.get('names') ?? '').split(',').filter((n) => /^[a-z0-9-]{1,32}$/.test(n));
+        sendJson(res, 200, Object.fromEntries(names.map((n) => [n, toolInstalled(n)])));
         return true;
       }
       if (url.pathname === '/api/labs' && req.method === 'GET') {

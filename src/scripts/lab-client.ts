@@ -1,0 +1,83 @@
+/** Talks to the lab server's API for the lab page (fetch + EventSource + WebSocket URLs). */
+import type { SessionInfo, StageEvent } from '../../server/lab/protocol.ts';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'unreachable', 'lab server unreachable');
+  }
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(res.status, String(json.error ?? 'error'), String(json.message ?? res.statusText));
+  return json as T;
+}
+
+export const api = {
+  createSession: (labId: string) => call<SessionInfo>('POST', '/api/sessions', { labId }),
+  session: (id: string) => call<SessionInfo>('GET', `/api/sessions/${id}`),
+  reset: (id: string) => call<SessionInfo>('POST', `/api/sessions/${id}/reset`),
+  end: (id: string) => call<unknown>('DELETE', `/api/sessions/${id}`),
+  check: (id: string, exercise: string, locale: string) =>
+    call<{ passed: boolean; results: Array<{ kind: string; passed: boolean; message: string; diff?: string }> }>(
+      'POST',
+      `/api/sessions/${id}/exercises/${exercise}/check?lang=${locale}`,
+    ),
+  hint: (id: string, exercise: string, locale: string) =>
+    call<{ hints: string[]; remaining: number }>(
+      'POST',
+      `/api/sessions/${id}/exercises/${exercise}/hint?lang=${locale}`,
+    ),
+  solution: (id: string, exercise: string) =>
+    call<{ commands: string[]; files: Record<string, string> }>(
+      'POST',
+      `/api/sessions/${id}/exercises/${exercise}/solution`,
+    ),
+  progress: (lab?: string) =>
+    call<{ progress: Array<{ lab: string; exercise: string; passed: boolean }> }>(
+      'GET',
+      `/api/progress${lab ? `?lab=${lab}` : ''}`,
+    ),
+  tools: (names: string[]) => call<Record<string, boolean>>('GET', `/api/tools?names=${names.join(',')}`),
+};
+
+export function stageEvents(id: string, onStage: (event: StageEvent) => void): () => void {
+  const source = new EventSource(`/api/sessions/${id}/events`);
+  source.addEventListener('stage', (e) => onStage(JSON.parse((e as MessageEvent<string>).data) as StageEvent));
+  return () => source.close();
+}
+
+export function terminalUrl(info: SessionInfo, name: string, since: number): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/api/sessions/${info.id}/terminals/${name}?token=${encodeURIComponent(info.token)}&since=${since}`;
+}
+
+/** Progress mirrored in localStorage so pages show it instantly (the server is the source of truth). */
+const progressKey = 'k8s-course-progress';
+export function localProgress(): Record<string, Record<string, boolean>> {
+  try {
+    return JSON.parse(localStorage.getItem(progressKey) ?? '{}') as Record<string, Record<string, boolean>>;
+  } catch {
+    return {};
+  }
+}
+export function saveLocalProgress(lab: string, exercise: string, passed: boolean): void {
+  const all = localProgress();
+  all[lab] = { ...(all[lab] ?? {}), [exercise]: (all[lab]?.[exercise] ?? false) || passed };
+  localStorage.setItem(progressKey, JSON.stringify(all));
+}

@@ -1,0 +1,313 @@
+import type { SessionInfo, StageEvent } from '../../server/lab/protocol.ts';
+import { api, ApiError, localProgress, saveLocalProgress, stageEvents, terminalUrl } from './lab-client.ts';
+import { TerminalView } from './terminal-view.ts';
+
+interface PageConfig {
+  lab: string;
+  locale: 'es' | 'en';
+  exercises: string[];
+  tools: string[];
+  strings: Record<string, string>;
+}
+
+const root = document.querySelector<HTMLElement>('.lab')!;
+const config = JSON.parse(root.dataset.config ?? '{}') as PageConfig;
+const text = (key: string, params: Record<string, string | number> = {}) =>
+  (config.strings[key] ?? key).replace(/\{(\w+)\}/g, (_, n: string) => String(params[n] ?? ''));
+const $ = <T extends Element>(selector: string, scope: ParentNode = document) => scope.querySelector<T>(selector)!;
+
+const status = {
+  text: $<HTMLElement>('.lab-status-text'),
+  bar: $<HTMLProgressElement>('.lab-progress'),
+  retry: $<HTMLButtonElement>('.lab-retry'),
+};
+const banner = {
+  box: $<HTMLElement>('.terminal-banner'),
+  text: $<HTMLElement>('.terminal-banner-text'),
+  retry: $<HTMLButtonElement>('.terminal-retry'),
+};
+const tabs = $<HTMLElement>('.terminal-tabs');
+const screens = $<HTMLElement>('.terminal-screens');
+const storageKey = `lab-session:${config.lab}`;
+
+let session: SessionInfo | undefined;
+let stopEvents: (() => void) | undefined;
+const terminals = new Map<string, TerminalView>();
+let active = '';
+
+function setStatus(message: string, progress?: number, showRetry = false): void {
+  status.text.textContent = message;
+  if (progress === undefined) status.bar.hidden = true;
+  else {
+    status.bar.hidden = false;
+    status.bar.value = progress;
+  }
+  status.retry.hidden = !showRetry;
+}
+
+function setBanner(message: string | undefined, showRetry = false): void {
+  banner.box.hidden = !message;
+  banner.text.textContent = message ?? '';
+  banner.retry.hidden = !showRetry;
+}
+
+function selectTerminal(name: string, focus = false): void {
+  active = name;
+  for (const [n, view] of terminals) view.show(n === name, focus && n === name);
+  for (const tab of tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')) {
+    const selected = tab.dataset.terminal === name;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+  }
+}
+
+function openTerminal(name: string): void {
+  if (!session || terminals.has(name)) return selectTerminal(name);
+  const info = session;
+  const view = new TerminalView(screens, name, (since) => terminalUrl(info, name, since), {
+    onState: (state) => {
+      if (state === 'open') setBanner(undefined);
+      else if (state === 'reconnecting') setBanner(text('lab.reconnecting'));
+      else setBanner(text('lab.serverDown'), true);
+    },
+  });
+  view.setScreenReaderMode($<HTMLInputElement>('.terminal-sr-toggle').checked);
+  terminals.set(name, view);
+  const tab = document.createElement('button');
+  tab.type = 'button';
+  tab.setAttribute('role', 'tab');
+  tab.dataset.terminal = name;
+  tab.textContent = `${text('lab.terminal')} ${terminals.size}`;
+  tab.addEventListener('click', () => selectTerminal(name, true));
+  tabs.append(tab);
+  selectTerminal(name);
+}
+
+function closeTerminals(): void {
+  for (const view of terminals.values()) view.dispose();
+  terminals.clear();
+  for (const tab of tabs.querySelectorAll('[role="tab"]')) tab.remove();
+}
+
+function showReady(info: SessionInfo): void {
+  session = info;
+  setStatus(text('lab.ready'));
+  const backend = $<HTMLElement>('.lab-backend');
+  backend.hidden = false;
+  backend.textContent = text('lab.backend', { backend: text(`lab.backend.${info.backend}`) });
+  const limits = $<HTMLElement>('.lab-limitations');
+  limits.replaceChildren(
+    ...info.capabilities.limitations.map((l) => Object.assign(document.createElement('li'), { textContent: l })),
+  );
+  openTerminal('main');
+}
+
+async function follow(info: SessionInfo): Promise<void> {
+  session = info;
+  localStorage.setItem(storageKey, info.id);
+  if (info.state === 'ready') return showReady(info);
+  if (info.state === 'failed') return setStatus(text('lab.failed', { error: info.error ?? '' }), undefined, true);
+  setStatus(text('lab.starting'), 0);
+  stopEvents?.();
+  stopEvents = stageEvents(info.id, (event: StageEvent) => {
+    if (event.stage === 'ready') {
+      stopEvents?.();
+      void api.session(info.id).then(showReady);
+    } else if (event.stage === 'failed') {
+      stopEvents?.();
+      setStatus(text('lab.failed', { error: event.message }), undefined, true);
+    } else setStatus(`${text('lab.starting')} ${event.message}`, event.progress ?? 0.3);
+  });
+}
+
+async function start(): Promise<void> {
+  setStatus(text('lab.starting'), 0);
+  try {
+    const saved = localStorage.getItem(storageKey);
+    if (saved) {
+      try {
+        return await follow(await api.session(saved));
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 404) throw error;
+        localStorage.removeItem(storageKey);
+      }
+    }
+    await follow(await api.createSession(config.lab));
+  } catch (error) {
+    const down = error instanceof ApiError && error.status === 0;
+    setStatus(
+      down
+        ? text('lab.serverDown')
+        : text('lab.failed', { error: error instanceof Error ? error.message : String(error) }),
+      undefined,
+      true,
+    );
+    if (down) setBanner(text('lab.serverDown'), true);
+  }
+}
+
+/** Exercises: Check, progressive hints, the solution. */
+function setupExercises(): void {
+  const progress = localProgress()[config.lab] ?? {};
+  for (const section of document.querySelectorAll<HTMLElement>('.exercise')) {
+    const id = section.dataset.exercise!;
+    if (progress[id]) section.classList.add('passed');
+    const feedback = $<HTMLElement>('.exercise-feedback', section);
+    const check = $<HTMLButtonElement>('.exercise-check', section);
+    check.addEventListener('click', async () => {
+      if (!session || session.state !== 'ready') {
+        feedback.textContent = text('exercise.needSession');
+        return;
+      }
+      check.disabled = true;
+      feedback.textContent = text('exercise.checking');
+      try {
+        const result = await api.check(session.id, id, config.locale);
+        const list = document.createElement('ul');
+        for (const r of result.results) {
+          const li = document.createElement('li');
+          li.className = `check-result ${r.passed ? 'ok' : 'ko'}`;
+          li.textContent = r.message;
+          if (r.diff)
+            li.append(Object.assign(document.createElement('pre'), { className: 'check-diff', textContent: r.diff }));
+          list.append(li);
+        }
+        const summary = Object.assign(document.createElement('p'), {
+          className: 'check-summary',
+          textContent: text(result.passed ? 'exercise.passed' : 'exercise.failed'),
+        });
+        feedback.replaceChildren(summary, list);
+        section.classList.toggle('passed', result.passed || section.classList.contains('passed'));
+        saveLocalProgress(config.lab, id, result.passed);
+      } catch (error) {
+        feedback.textContent =
+          error instanceof ApiError && error.status === 0
+            ? text('lab.serverDown')
+            : String(error instanceof Error ? error.message : error);
+      } finally {
+        check.disabled = false;
+      }
+    });
+    const hintButton = $<HTMLButtonElement>('.exercise-hint', section);
+    hintButton.addEventListener('click', async () => {
+      if (!session) return;
+      const { hints, remaining } = await api.hint(session.id, id, config.locale);
+      $<HTMLElement>('.exercise-hints', section).replaceChildren(
+        ...hints.map((h) => Object.assign(document.createElement('li'), { textContent: h })),
+      );
+      hintButton.textContent = remaining > 0 ? text('exercise.moreHints') : text('exercise.noMoreHints');
+      hintButton.disabled = remaining === 0;
+    });
+    $<HTMLButtonElement>('.exercise-solution', section).addEventListener('click', async () => {
+      if (!session || !confirm(text('exercise.solutionConfirm'))) return;
+      const solution = await api.solution(session.id, id);
+      const box = $<HTMLElement>('.exercise-solution-box', section);
+      box.hidden = false;
+      box.replaceChildren(Object.assign(document.createElement('pre'), { textContent: solution.commands.join('\n') }));
+    });
+  }
+  // The server is the source of truth; refresh the marks from it.
+  void api
+    .progress(config.lab)
+    .then(({ progress: rows }) => {
+      for (const row of rows) {
+        if (!row.passed) continue;
+        saveLocalProgress(config.lab, row.exercise, true);
+        document.querySelector(`.exercise[data-exercise="${row.exercise}"]`)?.classList.add('passed');
+      }
+    })
+    .catch(() => undefined);
+}
+
+function setupCommands(): void {
+  for (const box of document.querySelectorAll<HTMLElement>('.command')) {
+    const command = box.dataset.command ?? '';
+    const copy = $<HTMLButtonElement>('.command-copy', box);
+    copy.addEventListener('click', async () => {
+      await navigator.clipboard?.writeText(command).catch(() => undefined);
+      const label = copy.textContent;
+      copy.textContent = copy.dataset.copied ?? label;
+      setTimeout(() => (copy.textContent = label), 1500);
+    });
+    $<HTMLButtonElement>('.command-run', box).addEventListener('click', () => {
+      const view = terminals.get(active);
+      if (view) view.run(command);
+      else $<HTMLElement>('.lab-status-text').textContent = text('exercise.needSession');
+    });
+  }
+}
+
+function setupSplitter(): void {
+  const splitter = $<HTMLElement>('.lab-splitter');
+  const setSplit = (percent: number) => {
+    const value = Math.min(80, Math.max(20, Math.round(percent)));
+    root.style.setProperty('--split', `${value}%`);
+    splitter.setAttribute('aria-valuenow', String(value));
+  };
+  splitter.addEventListener('pointerdown', (down) => {
+    splitter.setPointerCapture(down.pointerId);
+    const move = (e: PointerEvent) =>
+      setSplit(((e.clientX - root.getBoundingClientRect().left) / root.clientWidth) * 100);
+    splitter.addEventListener('pointermove', move);
+    splitter.addEventListener('pointerup', () => splitter.removeEventListener('pointermove', move), { once: true });
+  });
+  splitter.addEventListener('keydown', (e) => {
+    const now = Number(splitter.getAttribute('aria-valuenow'));
+    if (e.key === 'ArrowLeft') setSplit(now - 5);
+    else if (e.key === 'ArrowRight') setSplit(now + 5);
+    else return;
+    e.preventDefault();
+  });
+}
+
+function setupControls(): void {
+  status.retry.addEventListener('click', () => void start());
+  banner.retry.addEventListener('click', () => {
+    setBanner(text('lab.reconnecting'));
+    if (terminals.size === 0) void start();
+    for (const view of terminals.values()) view.retry();
+  });
+  $<HTMLButtonElement>('.terminal-add').addEventListener('click', () => {
+    openTerminal(`t${terminals.size + 1}`);
+    selectTerminal(active, true);
+  });
+  $<HTMLInputElement>('.terminal-sr-toggle').addEventListener('change', (e) => {
+    for (const view of terminals.values()) view.setScreenReaderMode((e.target as HTMLInputElement).checked);
+  });
+  tabs.addEventListener('keydown', (e) => {
+    const names = [...terminals.keys()];
+    const index = names.indexOf(active);
+    if (e.key === 'ArrowRight' && index < names.length - 1) selectTerminal(names[index + 1]!);
+    else if (e.key === 'ArrowLeft' && index > 0) selectTerminal(names[index - 1]!);
+    else return;
+    tabs.querySelector<HTMLElement>('[aria-selected="true"]')?.focus();
+  });
+  const reset = $<HTMLButtonElement>('.lab-reset');
+  reset.addEventListener('click', async () => {
+    if (!session || !confirm(reset.dataset.confirm ?? '')) return;
+    closeTerminals();
+    await follow(await api.reset(session.id));
+  });
+  $<HTMLButtonElement>('.lab-end').addEventListener('click', async () => {
+    if (!session) return;
+    await api.end(session.id).catch(() => undefined);
+    closeTerminals();
+    localStorage.removeItem(storageKey);
+    session = undefined;
+    setStatus(text('lab.ended'), undefined, true);
+  });
+}
+
+async function checkTools(): Promise<void> {
+  if (config.tools.length === 0) return;
+  const present = await api.tools(config.tools).catch(() => ({}) as Record<string, boolean>);
+  for (const p of document.querySelectorAll<HTMLElement>('.lab-tool'))
+    p.hidden = present[p.dataset.tool ?? ''] === true;
+}
+
+setupExercises();
+setupCommands();
+setupSplitter();
+setupControls();
+void checkTools();
+void start();
