@@ -2,7 +2,7 @@ import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
 import { labSchema } from './content-schema/lab.ts';
-import { moduleSchema } from './content-schema/module.ts';
+import { lessonSchema, moduleSchema } from './content-schema/module.ts';
 
 // COURSE_CONTENT_DIR and COURSE_LABS_DIR let tests point the build at fixture content.
 const contentDir = process.env.COURSE_CONTENT_DIR ?? './content';
@@ -12,6 +12,10 @@ export const collections = {
   modules: defineCollection({
     loader: glob({ pattern: '*/modules/*.{md,mdx}', base: contentDir }),
     schema: moduleSchema,
+  }),
+  lessons: defineCollection({
+    loader: glob({ pattern: '*/lessons/*/*.{md,mdx}', base: contentDir }),
+    schema: lessonSchema,
   }),
   /** labs/<id>/lab.yaml: the same schema the lab server and `labs validate` use. */
   labs: defineCollection({

@@ -34,11 +34,15 @@ async function main(argv: string[]): Promise<number> {
       [sub, ...rest].filter((x): x is string => Boolean(x)),
     );
     console.log(formatTable(rows));
-    const bad = rows.filter((r) => !r.failsBefore || !r.passesAfter);
+    const tested = rows.filter((r) => !r.skipped);
+    const bad = tested.filter((r) => !r.failsBefore || !r.passesAfter);
+    const skipped = rows.length - tested.length;
+    const note = skipped ? `, ${skipped} skipped` : '';
+    const labsTested = new Set(tested.map((r) => r.lab)).size;
     console.log(
       bad.length
-        ? `${bad.length} exercise(s) failed the lab test`
-        : `${rows.length} exercise(s) in ${new Set(rows.map((r) => r.lab)).size} lab(s) OK`,
+        ? `${bad.length} exercise(s) failed the lab test${note}`
+        : `${tested.length} exercise(s) in ${labsTested} lab(s) OK${note}`,
     );
     return bad.length ? 1 : 0;
   }

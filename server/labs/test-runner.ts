@@ -7,6 +7,7 @@ import { loadLabs, type LabSummary } from '../lab/labs-catalog.ts';
 import { SessionManager } from '../lab/sessions.ts';
 import { LabStore } from '../lab/store.ts';
 import type { Terminal } from '../lab/terminals.ts';
+import { toolInstalled } from '../lab/http.ts';
 import { readCommandLog, workspacePaths } from '../lab/workspace.ts';
 
 export interface LabTestRow {
@@ -14,6 +15,8 @@ export interface LabTestRow {
   exercise: string;
   failsBefore: boolean;
   passesAfter: boolean;
+  /** Why the exercise could not be tested here (kind-only lab, missing tool). */
+  skipped?: string;
   detail: string;
 }
 
@@ -69,13 +72,20 @@ export async function testLabs(labsDir: string, only: string[] = []): Promise<La
 
 async function testLab(sessions: SessionManager, lab: LabSummary): Promise<LabTestRow[]> {
   const def = lab.definition!;
-  if (!def.backends.includes('embedded')) {
+  const missingTools = def.tools.filter((tool) => !toolInstalled(tool));
+  const skip = !def.backends.includes('embedded')
+    ? 'this lab runs on kind only'
+    : missingTools.length
+      ? `needs ${missingTools.join(', ')}, not installed here`
+      : undefined;
+  if (skip) {
     return def.exercises.map((e) => ({
       lab: lab.id,
       exercise: e.id,
-      failsBefore: true,
-      passesAfter: true,
-      detail: 'skipped: this lab runs on kind only',
+      failsBefore: false,
+      passesAfter: false,
+      skipped: skip,
+      detail: `skipped: ${skip}`,
     }));
   }
   const learner = 'labs-test';
@@ -120,8 +130,8 @@ export function formatTable(rows: LabTestRow[]): string {
   const body = rows.map((r) => [
     r.lab,
     r.exercise,
-    r.failsBefore ? 'yes' : 'NO',
-    r.passesAfter ? 'yes' : 'NO',
+    r.skipped ? '-' : r.failsBefore ? 'yes' : 'NO',
+    r.skipped ? '-' : r.passesAfter ? 'yes' : 'NO',
     r.detail,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.split('\n')[0]!.length)));

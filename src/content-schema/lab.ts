@@ -94,6 +94,17 @@ export const fileCheck = z
       })
       .strict()
       .optional(),
+    /** Graded with a Dockerfile parser: stages, final base image, USER, tags. */
+    dockerfile: z
+      .object({
+        minStages: z.number().int().positive().optional(),
+        nonRootUser: z.boolean().optional(),
+        noLatest: z.boolean().optional(),
+        /** Final-stage base images that are not allowed (full distributions). */
+        finalBaseNot: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
     ...common,
   })
   .strict();

@@ -19,3 +19,16 @@ export const moduleSchema = z
   .strict();
 
 export type ModuleFrontmatter = z.infer<typeof moduleSchema>;
+
+/** Frontmatter of a lesson (content/<locale>/lessons/<module>/<slug>.mdx). */
+export const lessonSchema = z
+  .object({
+    title: z.string().min(1),
+    description: z.string().min(1),
+    /** Position inside its module, starting at 1. */
+    order: z.number().int().positive(),
+    minutes: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type LessonFrontmatter = z.infer<typeof lessonSchema>;

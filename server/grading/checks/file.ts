@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { fileCheck } from '../../../src/content-schema/lab.ts';
 import { evaluateJsonPath } from '../../cluster/embedded/registry/jsonpath.ts';
 import { message } from '../messages.ts';
+import { dockerfileProblem } from './dockerfile.ts';
 import type { CheckRunner } from '../types.ts';
 
 type Obj = Record<string, unknown>;
@@ -63,6 +64,12 @@ export const runFile: CheckRunner<z.infer<typeof fileCheck>> = async (check, ctx
       passed: false,
       message: message(ctx.locale, 'file.noMatch', { path: check.path, pattern: check.matches }),
     };
+  }
+  if (check.dockerfile) {
+    const problem = dockerfileProblem(text, check.dockerfile, ctx.locale);
+    if (problem)
+      return { passed: false, message: message(ctx.locale, 'file.dockerfile', { path: check.path, problem }) };
+    return { passed: true, message: message(ctx.locale, 'file.pass', { path: check.path }) };
   }
   const format = check.trivyReport
     ? 'json'
