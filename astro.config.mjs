@@ -13,5 +13,7 @@ export default defineConfig({
     locales: ['es', 'en'],
     routing: { prefixDefaultLocale: true, redirectToDefaultLocale: false },
   },
-  integrations: [mdx(), labServer()],
+  // Smart punctuation would turn `--flag` into an en dash inside runnable commands.
+  markdown: { smartypants: false },
+  integrations: [mdx({ smartypants: false }), labServer()],
 });

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+let server: RunningServer;
+let browser: Browser;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'browser-module1-'));
+  server = await startServer(['--data-dir', dataDir]);
+  browser = await launchChromium();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function screenText(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.terminal-screen:not([hidden]) .xterm-rows > div')]
+      .map((r) => r.textContent ?? '')
+      .join('\n'),
+  );
+}
+
+async function waitForScreen(page: Page, pattern: RegExp | string, timeout = 20_000): Promise<void> {
+  const start = Date.now();
+  while (Date.now() - start < timeout) {
+    const text = await screenText(page);
+    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`terminal never showed ${String(pattern)}:\n${await screenText(page)}`);
+}
+
+const policy = `cat > require-trusted-repo.yaml <<'EOF'
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-trusted-repo
+spec:
+  rules:
+  - name: trusted-registry
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      failureAction: Enforce
+      message: "Solo imágenes de trusted-repo/."
+      pattern:
+        spec:
+          containers:
+          - image: "trusted-repo/*"
+EOF`;
+
+describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through the terminal', () => {
+  it('fails the check, then passes after writing and applying the policy in the terminal', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}es/labs/trusted-registries/`);
+    await page.locator('.lab-status-text', { hasText: 'Tu laboratorio está listo.' }).waitFor({ timeout: 20_000 });
+    await waitForScreen(page, /\$[\s\u00a0]*$/m);
+    const exercise = page.locator('.exercise[data-exercise="enforce-trusted-registry"]');
+    await exercise.getByRole('button', { name: 'Comprobar' }).click();
+    await exercise.locator('.check-result.ko', { hasText: 'No existe ClusterPolicy require-trusted-repo.' }).waitFor();
+
+    await page.locator('.terminal-screen:not([hidden]) .xterm-helper-textarea').focus();
+    for (const line of policy.split('\n')) {
+      await page.keyboard.type(line);
+      await page.keyboard.press('Enter');
+    }
+    await page.keyboard.type('kubectl apply -f require-trusted-repo.yaml');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, 'clusterpolicy.kyverno.io/require-trusted-repo created');
+    // The first probe command in the instructions now fails with Kyverno's message.
+    await exercise.locator('.command-run').nth(1).click();
+    // xterm wraps long lines into separate rows, so match on a short piece.
+    await waitForScreen(page, 'validate.kyverno.svc-fail');
+
+    await exercise.getByRole('button', { name: 'Comprobar' }).click();
+    await exercise.locator('.check-summary', { hasText: '¡Ejercicio superado!' }).waitFor({ timeout: 20_000 });
+    const lines = await exercise.locator('.check-result').allInnerTexts();
+    expect(lines).toEqual([
+      'ClusterPolicy require-trusted-repo está como se espera.',
+      'El clúster rechaza Pod untrusted-probe, como se espera.',
+      'El clúster admite Pod trusted-probe, como se espera.',
+      'El clúster rechaza Deployment untrusted-probe, como se espera.',
+    ]);
+    await page.close();
+  }, 120_000);
+});

@@ -1,0 +1,121 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { uiStrings } from '../../src/i18n/ui.ts';
+import { distDir, projectRoot } from '../helpers/project.ts';
+
+function files(dir: string, filter: (f: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(dir, f)).isFile() && filter(f))
+    .sort();
+}
+
+describe('both locales are complete', () => {
+  it('have the same UI strings, none empty', () => {
+    expect(Object.keys(uiStrings.en).sort()).toEqual(Object.keys(uiStrings.es).sort());
+    for (const locale of ['es', 'en'] as const) {
+      for (const [key, value] of Object.entries(uiStrings[locale]))
+        expect(value.trim(), `${locale} ${key}`).not.toBe('');
+    }
+    const same = Object.keys(uiStrings.es).filter(
+      (k) =>
+        uiStrings.es[k as keyof typeof uiStrings.es] === uiStrings.en[k as keyof typeof uiStrings.en] &&
+        !/\{n\}/.test(uiStrings.es[k as keyof typeof uiStrings.es]),
+    );
+    // Words that are the same in both languages.
+    const identical = ['lab.terminal'];
+    expect(
+      same.filter((k) => !identical.includes(k)),
+      'strings left untranslated',
+    ).toEqual([]);
+  });
+
+  it('have the same pages in the built site', () => {
+    const es = files(join(distDir, 'es'), (f) => f.endsWith('.html'));
+    const en = files(join(distDir, 'en'), (f) => f.endsWith('.html'));
+    expect(es.length).toBeGreaterThan(5);
+    expect(en).toEqual(es);
+    for (const page of es) {
+      const a = readFileSync(join(distDir, 'es', page), 'utf8');
+      const b = readFileSync(join(distDir, 'en', page), 'utf8');
+      expect(a, page).toContain('<html lang="es"');
+      expect(b, page).toContain('<html lang="en"');
+      expect(a.replace(/<[^>]+>/g, ''), `${page} has the same text in both locales`).not.toBe(
+        b.replace(/<[^>]+>/g, ''),
+      );
+    }
+  });
+
+  it('have the same modules, lessons and quizzes', () => {
+    const content = join(projectRoot, 'content');
+    const es = files(join(content, 'es'), (f) => f.endsWith('.mdx'));
+    expect(files(join(content, 'en'), (f) => f.endsWith('.mdx'))).toEqual(es);
+    for (const file of es) {
+      const quizIds = (text: string) => [...text.matchAll(/<Quiz\s+id="([^"]+)"/g)].map((m) => m[1]).sort();
+      const esText = readFileSync(join(content, 'es', file), 'utf8');
+      const enText = readFileSync(join(content, 'en', file), 'utf8');
+      expect(quizIds(enText), file).toEqual(quizIds(esText));
+      expect(enText, file).not.toBe(esText);
+    }
+  });
+
+  it('give every lab title, summary, exercise title and hint in both languages, translated', () => {
+    for (const file of files(join(projectRoot, 'labs'), (f) => f.endsWith('lab.yaml'))) {
+      const lab = parseYaml(readFileSync(join(projectRoot, 'labs', file), 'utf8')) as {
+        title: { es: string; en: string };
+        summary: { es: string; en: string };
+        exercises: Array<{ id: string; title: { es: string; en: string } }>;
+      };
+      for (const [where, text] of [
+        ['title', lab.title],
+        ['summary', lab.summary],
+        ...lab.exercises.map((e) => [`exercise ${e.id}`, e.title] as const),
+      ] as const) {
+        expect(text.es, `${file} ${where}`).not.toBe(text.en);
+      }
+    }
+  });
+});
+
+describe('page weight', () => {
+  const scriptsOf = (html: string) => [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
+  const bytes = (src: string) => statSync(join(distDir, src)).size;
+  const inlineBytes = (html: string) =>
+    [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].reduce(
+      (n, m) => n + Buffer.byteLength(m[1]!),
+      0,
+    );
+  it('lesson pages ship less than 100 KB of JavaScript and never the terminal bundle', () => {
+    const lessons = files(join(distDir, 'es', 'modules'), (f) => f.endsWith('index.html'));
+    expect(lessons.length).toBeGreaterThan(3);
+    for (const page of lessons) {
+      const html = readFileSync(join(distDir, 'es', 'modules', page), 'utf8');
+      const total = scriptsOf(html).reduce((n, src) => n + bytes(src), 0) + inlineBytes(html);
+      expect(total, relative(distDir, page)).toBeLessThan(100 * 1024);
+      expect(html).not.toContain('xterm');
+    }
+  });
+  it('the lab page loads the terminal bundle', () => {
+    const html = readFileSync(join(distDir, 'es', 'labs', 'trusted-registries', 'index.html'), 'utf8');
+    const total = scriptsOf(html).reduce((n, src) => n + bytes(src), 0);
+    expect(total).toBeGreaterThan(100 * 1024);
+  });
+});
+
+describe('runnable commands in the built site', () => {
+  it('keep plain ASCII dashes and quotes, so a copied command runs as written', () => {
+    const pages = files(distDir, (f) => f.endsWith('.html'));
+    const commands = pages.flatMap((page) =>
+      [...readFileSync(join(distDir, page), 'utf8').matchAll(/data-command="([^"]*)"/g)].map((m) => ({
+        page,
+        command: m[1],
+      })),
+    );
+    expect(commands.length).toBeGreaterThan(20);
+    const mangled = commands.filter(({ command }) => /[\u2013\u2014\u2018\u2019\u201c\u201d]/.test(command));
+    expect(mangled).toEqual([]);
+    expect(commands.some(({ command }) => command.includes('--dry-run=server'))).toBe(true);
+  });
+});
