@@ -110,7 +110,7 @@ describe('runnable commands in the built site', () => {
     const commands = pages.flatMap((page) =>
       [...readFileSync(join(distDir, page), 'utf8').matchAll(/data-command="([^"]*)"/g)].map((m) => ({
         page,
-        command: m[1],
+        command: m[1] ?? '',
       })),
     );
     expect(commands.length).toBeGreaterThan(20);
