@@ -94,4 +94,20 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
     ]);
     await page.close();
   }, 120_000);
+
+  it('stacks instructions and terminal on a phone, with commands readable and no stray banner', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}es/labs/trusted-registries/`);
+    await page.locator('.lab-status-text', { hasText: 'Tu laboratorio está listo.' }).waitFor({ timeout: 20_000 });
+    const widths = await page
+      .locator('.command pre')
+      .evaluateAll((pres) => pres.map((p) => p.getBoundingClientRect().width));
+    expect(Math.min(...widths)).toBeGreaterThan(250);
+    expect(await page.locator('.terminal-banner').isVisible()).toBe(false);
+    const instructions = await page.locator('.lab-instructions').boundingBox();
+    const terminal = await page.locator('.terminal-panel').boundingBox();
+    expect(terminal!.y).toBeGreaterThanOrEqual(instructions!.y + instructions!.height - 1);
+    await context.close();
+  }, 60_000);
 });
