@@ -22,8 +22,11 @@ describe('course home in real Chromium', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('es');
     expect(await page.locator('h1').innerText()).toBe('Seguridad en Kubernetes');
     const modules = page.locator('ol.modules li');
-    expect(await modules.count()).toBe(1);
-    expect(await modules.first().innerText()).toContain('Introducción a la seguridad en Kubernetes');
+    // Modules appear in their frontmatter order.
+    const texts = await modules.allInnerTexts();
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain('Introducción a la seguridad en Kubernetes');
+    expect(texts[1]).toContain('Seguridad de imágenes');
     await page.close();
   });
 
