@@ -3,10 +3,11 @@ import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { typeInTerminal, waitForTerminal } from '../helpers/terminal.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let server: RunningServer;
@@ -23,29 +24,6 @@ afterAll(async () => {
   await server?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function terminalText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const rows = document.querySelectorAll('.terminal-screen:not([hidden]) .xterm-rows > div');
-    return [...rows].map((r) => r.textContent ?? '').join('\n');
-  });
-}
-
-async function waitForTerminal(page: Page, text: string | RegExp, timeout = 15_000): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < timeout) {
-    const content = await terminalText(page);
-    if (typeof text === 'string' ? content.includes(text) : text.test(content)) return;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`terminal never showed ${String(text)}:\n${await terminalText(page)}`);
-}
-
-async function typeInTerminal(page: Page, command: string): Promise<void> {
-  await page.locator('.terminal-screen:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(command);
-  await page.keyboard.press('Enter');
-}
 
 const strings = {
   es: {

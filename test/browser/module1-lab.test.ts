@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { typeInTerminal, waitForTerminal } from '../helpers/terminal.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -20,24 +21,6 @@ afterAll(async () => {
   await server?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function screenText(page: Page): Promise<string> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('.terminal-screen:not([hidden]) .xterm-rows > div')]
-      .map((r) => r.textContent ?? '')
-      .join('\n'),
-  );
-}
-
-async function waitForScreen(page: Page, pattern: RegExp | string, timeout = 20_000): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < timeout) {
-    const text = await screenText(page);
-    if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`terminal never showed ${String(pattern)}:\n${await screenText(page)}`);
-}
 
 const policy = `cat > require-trusted-repo.yaml <<'EOF'
 apiVersion: kyverno.io/v1
@@ -65,23 +48,18 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
     const page = await browser.newPage();
     await page.goto(`${server.url}es/labs/trusted-registries/`);
     await page.locator('.lab-status-text', { hasText: 'Tu laboratorio está listo.' }).waitFor({ timeout: 20_000 });
-    await waitForScreen(page, /\$[\s\u00a0]*$/m);
+    await waitForTerminal(page, /\$[\s\u00a0]*$/m);
     const exercise = page.locator('.exercise[data-exercise="enforce-trusted-registry"]');
     await exercise.getByRole('button', { name: 'Comprobar' }).click();
     await exercise.locator('.check-result.ko', { hasText: 'No existe ClusterPolicy require-trusted-repo.' }).waitFor();
 
-    await page.locator('.terminal-screen:not([hidden]) .xterm-helper-textarea').focus();
-    for (const line of policy.split('\n')) {
-      await page.keyboard.type(line);
-      await page.keyboard.press('Enter');
-    }
-    await page.keyboard.type('kubectl apply -f require-trusted-repo.yaml');
-    await page.keyboard.press('Enter');
-    await waitForScreen(page, 'clusterpolicy.kyverno.io/require-trusted-repo created');
+    for (const line of policy.split('\n')) await typeInTerminal(page, line);
+    await typeInTerminal(page, 'kubectl apply -f require-trusted-repo.yaml');
+    await waitForTerminal(page, 'clusterpolicy.kyverno.io/require-trusted-repo created');
     // The first probe command in the instructions now fails with Kyverno's message.
     await exercise.locator('.command-run').nth(1).click();
     // xterm wraps long lines into separate rows, so match on a short piece.
-    await waitForScreen(page, 'validate.kyverno.svc-fail');
+    await waitForTerminal(page, 'validate.kyverno.svc-fail');
 
     await exercise.getByRole('button', { name: 'Comprobar' }).click();
     await exercise.locator('.check-summary', { hasText: '¡Ejercicio superado!' }).waitFor({ timeout: 20_000 });
