@@ -88,4 +88,31 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
     expect(terminal!.y).toBeGreaterThanOrEqual(instructions!.y + instructions!.height - 1);
     await context.close();
   }, 60_000);
+
+  it('grades lesson quizzes from the frontmatter answer keys', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}en/modules/image-security/scanning/`);
+    const single = page.locator('form.quiz[data-quiz="scan-1"]');
+    await single.getByLabel('PkgID').check();
+    await single.getByRole('button').click();
+    await single.locator('.quiz-feedback.ko').waitFor();
+    await single.getByLabel('FixedVersion').check();
+    await single.getByRole('button').click();
+    await single.locator('.quiz-feedback.ok', { hasText: 'Correct.' }).waitFor();
+
+    const multiple = page.locator('form.quiz[data-quiz="scan-2"]');
+    for (const option of ['--exit-code', '--severity CRITICAL,HIGH']) await multiple.getByLabel(option).check();
+    await multiple.getByRole('button').click();
+    await multiple.locator('.quiz-feedback.ko').waitFor();
+    await multiple.getByLabel('--ignore-unfixed').check();
+    await multiple.getByRole('button').click();
+    await multiple.locator('.quiz-feedback.ok').waitFor();
+
+    await page.goto(`${server.url}es/modules/image-security/minimal-images/`);
+    const short = page.locator('form.quiz[data-quiz="minimal-1"]');
+    await short.locator('input[type="text"]').fill('  user ');
+    await short.getByRole('button').click();
+    await short.locator('.quiz-feedback.ok').waitFor();
+    await page.close();
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { moduleSchema } from '../../src/content-schema/module.ts';
+import { lessonSchema, moduleSchema } from '../../src/content-schema/module.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'content-schema-'));
@@ -52,5 +52,35 @@ describe('module frontmatter schema', () => {
     expect(status).not.toBe(0);
     expect(output).toContain('untitled.mdx');
     expect(output).toMatch(/title\W+.*[Rr]equired/);
+  });
+});
+
+describe('lesson quizzes in the frontmatter', () => {
+  const lesson = (quizzes: unknown) => lessonSchema.safeParse({ title: 'T', description: 'D', order: 1, quizzes });
+
+  it('accepts single choice, multiple choice and short answer quizzes', () => {
+    const parsed = lesson({
+      one: { question: 'Q?', options: ['a', 'b'], answer: 1 },
+      many: { question: 'Q?', options: ['a', 'b', 'c'], answer: [0, 2] },
+      short: { question: 'Q?', accept: ['USER'] },
+    });
+    expect(parsed.success).toBe(true);
+    expect(lessonSchema.parse({ title: 'T', description: 'D', order: 1 }).quizzes).toEqual({});
+  });
+
+  it('rejects answer keys that cannot be graded', () => {
+    const message =
+      'a quiz has either options with the right answer index (or indices), or accept with the short answers';
+    for (const bad of [
+      { question: 'Q?', options: ['a', 'b'], answer: 2 },
+      { question: 'Q?', options: ['a', 'b'] },
+      { question: 'Q?', options: ['a', 'b'], answer: 0, accept: ['a'] },
+      { question: 'Q?' },
+    ]) {
+      const parsed = lesson({ q: bad });
+      expect(parsed.success, JSON.stringify(bad)).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toBe(message);
+    }
+    expect(lesson({ 'Bad Id': { question: 'Q?', accept: ['x'] } }).success).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { uiStrings } from '../../src/i18n/ui.ts';
+import type { Quiz } from '../../src/content-schema/module.ts';
 import { distDir, projectRoot } from '../helpers/project.ts';
 
 function files(dir: string, filter: (f: string) => boolean): string[] {
@@ -58,6 +59,19 @@ describe('both locales are complete', () => {
       const enText = readFileSync(join(content, 'en', file), 'utf8');
       expect(quizIds(enText), file).toEqual(quizIds(esText));
       expect(enText, file).not.toBe(esText);
+      // The answer keys live in the frontmatter: same ids and answers, translated questions.
+      const quizzesOf = (text: string) =>
+        (parseYaml(text.split('\n---\n')[0]!.replace(/^---\n/, '')) as { quizzes?: Record<string, Quiz> }).quizzes ??
+        {};
+      const [esQuizzes, enQuizzes] = [quizzesOf(esText), quizzesOf(enText)];
+      expect(Object.keys(esQuizzes).sort(), file).toEqual(quizIds(esText));
+      for (const [id, esQuiz] of Object.entries(esQuizzes)) {
+        const enQuiz = enQuizzes[id]!;
+        expect(enQuiz.answer, `${file} ${id}`).toEqual(esQuiz.answer);
+        expect(enQuiz.accept, `${file} ${id}`).toEqual(esQuiz.accept);
+        expect(enQuiz.options?.length, `${file} ${id}`).toBe(esQuiz.options?.length);
+        expect(enQuiz.question, `${file} ${id}`).not.toBe(esQuiz.question);
+      }
     }
   });
 
