@@ -109,15 +109,30 @@ async function follow(info: SessionInfo): Promise<void> {
   if (info.state === 'failed') return setStatus(text('lab.failed', { error: info.error ?? '' }), undefined, true);
   setStatus(text('lab.starting'), 0);
   stopEvents?.();
-  stopEvents = stageEvents(info.id, (event: StageEvent) => {
-    if (event.stage === 'ready') {
-      stopEvents?.();
-      void api.session(info.id).then(showReady);
-    } else if (event.stage === 'failed') {
-      stopEvents?.();
-      setStatus(text('lab.failed', { error: event.message }), undefined, true);
-    } else setStatus(`${text('lab.starting')} ${event.message}`, event.progress ?? 0.3);
+  let settled = false;
+  const settle = (latest: SessionInfo, error?: string): void => {
+    if (settled || session?.id !== latest.id || (latest.state !== 'ready' && latest.state !== 'failed')) return;
+    settled = true;
+    stopEvents?.();
+    if (latest.state === 'ready') showReady(latest);
+    else setStatus(text('lab.failed', { error: error ?? latest.error ?? '' }), undefined, true);
+  };
+  const refresh = () =>
+    void api.session(info.id).then(
+      (latest) => settle(latest),
+      () => undefined,
+    );
+  const stopStream = stageEvents(info.id, (event: StageEvent) => {
+    if (event.stage === 'ready') refresh();
+    else if (event.stage === 'failed') settle({ ...info, state: 'failed' }, event.message);
+    else setStatus(`${text('lab.starting')} ${event.message}`, event.progress ?? 0.3);
   });
+  // Proxies may buffer or drop the event stream: poll too, until the lab is ready or failed.
+  const poll = setInterval(refresh, 2000);
+  stopEvents = () => {
+    stopStream();
+    clearInterval(poll);
+  };
 }
 
 async function start(): Promise<void> {
