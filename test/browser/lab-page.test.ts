@@ -1,29 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { useLabServerAndChromium } from '../helpers/lab-browser.ts';
 import { typeInTerminal, waitForTerminal } from '../helpers/terminal.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let server: RunningServer;
-let browser: Browser;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'browser-lab-'));
-  server = await startServer(['--data-dir', dataDir]);
-  browser = await launchChromium();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const env = useLabServerAndChromium('browser-lab-');
 
 const strings = {
   es: {
@@ -44,9 +26,9 @@ const strings = {
 
 describe.each(['es', 'en'] as const)('a lab in real Chromium (/%s/)', (locale) => {
   it('runs a command, fails a check, passes it after the exercise, and keeps progress on reload', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}${locale}/labs/security-basics/`);
+    await page.goto(`${env.server.url}${locale}/labs/security-basics/`);
     await page.locator('.lab-status-text', { hasText: strings[locale].ready }).waitFor({ timeout: 20_000 });
     await waitForTerminal(page, /\$[\s\u00a0]*$/m);
     const exercise = page.locator('.exercise[data-exercise="restricted-namespace"]');
@@ -78,9 +60,9 @@ describe.each(['es', 'en'] as const)('a lab in real Chromium (/%s/)', (locale) =
 
 describe('keyboard and accessibility', () => {
   it('completes an exercise with the keyboard only', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}en/labs/security-basics/`);
+    await page.goto(`${env.server.url}en/labs/security-basics/`);
     await page.locator('.lab-status-text', { hasText: 'Your lab is ready.' }).waitFor({ timeout: 20_000 });
     await waitForTerminal(page, /\$[\s\u00a0]*$/m);
     // Tab to the Run button of the first command and press Enter.
@@ -115,9 +97,9 @@ describe('keyboard and accessibility', () => {
   ])(
     'has no serious or critical axe violations on the %s page',
     async (_, path) => {
-      const context = await browser.newContext();
+      const context = await env.browser.newContext();
       const page = await context.newPage();
-      await page.goto(`${server.url}${path}`);
+      await page.goto(`${env.server.url}${path}`);
       await page.waitForLoadState('networkidle');
       await page.addScriptTag({ content: axeSource });
       const violations = await page.evaluate(async () => {
@@ -142,10 +124,10 @@ describe('keyboard and accessibility', () => {
   );
 
   it('shows a clear banner and retries when the lab server is down', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     await page.route('**/api/sessions**', (route) => route.abort('connectionrefused'));
-    await page.goto(`${server.url}en/labs/security-basics/`);
+    await page.goto(`${env.server.url}en/labs/security-basics/`);
     await page
       .locator('.terminal-banner', { hasText: 'The lab server is not answering.' })
       .waitFor({ timeout: 10_000 });

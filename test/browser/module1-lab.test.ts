@@ -1,26 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { useLabServerAndChromium } from '../helpers/lab-browser.ts';
 import { typeInTerminal, waitForTerminal } from '../helpers/terminal.ts';
 
-let server: RunningServer;
-let browser: Browser;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'browser-module1-'));
-  server = await startServer(['--data-dir', dataDir]);
-  browser = await launchChromium();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const env = useLabServerAndChromium('browser-module1-');
 
 const policy = `cat > require-trusted-repo.yaml <<'EOF'
 apiVersion: kyverno.io/v1
@@ -45,8 +27,8 @@ EOF`;
 
 describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through the terminal', () => {
   it('fails the check, then passes after writing and applying the policy in the terminal', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}es/labs/trusted-registries/`);
+    const page = await env.browser.newPage();
+    await page.goto(`${env.server.url}es/labs/trusted-registries/`);
     await page.locator('.lab-status-text', { hasText: 'Tu laboratorio está listo.' }).waitFor({ timeout: 20_000 });
     await waitForTerminal(page, /\$[\s\u00a0]*$/m);
     const exercise = page.locator('.exercise[data-exercise="enforce-trusted-registry"]');
@@ -74,9 +56,9 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
   }, 120_000);
 
   it('stacks instructions and terminal on a phone, with commands readable and no stray banner', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const context = await env.browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}es/labs/trusted-registries/`);
+    await page.goto(`${env.server.url}es/labs/trusted-registries/`);
     await page.locator('.lab-status-text', { hasText: 'Tu laboratorio está listo.' }).waitFor({ timeout: 20_000 });
     const widths = await page
       .locator('.command pre')
@@ -90,8 +72,8 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
   }, 60_000);
 
   it('grades lesson quizzes from the frontmatter answer keys', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}en/modules/image-security/scanning/`);
+    const page = await env.browser.newPage();
+    await page.goto(`${env.server.url}en/modules/image-security/scanning/`);
     const single = page.locator('form.quiz[data-quiz="scan-1"]');
     await single.getByLabel('PkgID').check();
     await single.getByRole('button').click();
@@ -108,7 +90,7 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
     await multiple.getByRole('button').click();
     await multiple.locator('.quiz-feedback.ok').waitFor();
 
-    await page.goto(`${server.url}es/modules/image-security/minimal-images/`);
+    await page.goto(`${env.server.url}es/modules/image-security/minimal-images/`);
     const short = page.locator('form.quiz[data-quiz="minimal-1"]');
     await short.locator('input[type="text"]').fill('  user ');
     await short.getByRole('button').click();
