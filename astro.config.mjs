@@ -15,5 +15,5 @@ export default defineConfig({
   },
   // Smart punctuation would turn `--flag` into an en dash inside runnable commands.
   markdown: { smartypants: false },
-  integrations: [mdx({ smartypants: false }), labServer()],
+  integrations: [mdx(), labServer()],
 });
