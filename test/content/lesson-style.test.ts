@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { countWords, lessonFiles, prose } from '../helpers/prose.ts';
+
+/**
+ * The writing standard (../shared/course/style.md) for every lesson of every module, in both
+ * locales: 700–1,200 words of prose, 2–4 objectives, a diagram with alt text, a common-mistakes
+ * box, a key-points recap, and quizzes that explain their answer.
+ */
+
+// Lessons written before the standard; issue "Modules M1 and M2" rewrites them. Do not add to it.
+const legacy = new Set(['image-security']);
+
+const lessons = lessonFiles().filter((l) => (l.frontmatter.kind ?? 'lesson') === 'lesson');
+const held = lessons.filter((l) => !legacy.has(l.module));
+
+describe('every lesson meets the writing standard', () => {
+  it('prints the prose word count of each lesson', () => {
+    const rows = lessons.map((l) => `${l.locale}/${l.module}/${l.slug}: ${countWords(prose(l.body))} words`);
+    console.log(rows.sort().join('\n'));
+    expect(lessons.length).toBeGreaterThan(0);
+  });
+
+  for (const lesson of held) {
+    const name = `${lesson.locale}/${lesson.module}/${lesson.slug}`;
+    it(`${name}: 700–1,200 words, objectives, diagram, mistakes, key points, explained quizzes`, () => {
+      const words = countWords(prose(lesson.body));
+      expect(words, `${name} has ${words} words of prose`).toBeGreaterThanOrEqual(700);
+      expect(words, `${name} has ${words} words of prose`).toBeLessThanOrEqual(1200);
+      const objectives = lesson.frontmatter.objectives as unknown[] | undefined;
+      expect(objectives?.length ?? 0, `${name}: objectives`).toBeGreaterThanOrEqual(2);
+      expect(objectives?.length ?? 0, `${name}: objectives`).toBeLessThanOrEqual(4);
+      expect(lesson.body, `${name}: a <Figure alt="…"> with an inline <svg>`).toMatch(
+        /<Figure\s[^>]*alt="[^"]{10,}"[\s\S]*?<svg\b[\s\S]*?<\/Figure>/,
+      );
+      expect(lesson.body, `${name}: a <Mistakes> box`).toMatch(/<Mistakes>[\s\S]+?<\/Mistakes>/);
+      expect(lesson.body, `${name}: a <KeyPoints> recap`).toMatch(/<KeyPoints>[\s\S]+?<\/KeyPoints>/);
+      const quizzes = (lesson.frontmatter.quizzes ?? {}) as Record<string, { explanation?: string }>;
+      expect(Object.keys(quizzes).length, `${name}: at least one quiz`).toBeGreaterThan(0);
+      for (const [id, quiz] of Object.entries(quizzes)) {
+        expect(quiz.explanation, `${name}: quiz ${id} explains its answer`).toBeTruthy();
+        expect(lesson.body, `${name}: quiz ${id} is placed in the lesson`).toContain(`<Quiz id="${id}"`);
+      }
+    });
+  }
+
+  it('both locales have the same lessons with the same objectives count', () => {
+    const key = (l: (typeof lessons)[number]) => `${l.module}/${l.slug}`;
+    const es = new Map(lessons.filter((l) => l.locale === 'es').map((l) => [key(l), l]));
+    const en = new Map(lessons.filter((l) => l.locale === 'en').map((l) => [key(l), l]));
+    expect([...es.keys()].sort()).toEqual([...en.keys()].sort());
+    for (const [k, l] of es) {
+      const other = en.get(k)!;
+      expect((l.frontmatter.objectives as unknown[] | undefined)?.length, k).toBe(
+        (other.frontmatter.objectives as unknown[] | undefined)?.length,
+      );
+      expect(l.frontmatter.lab, k).toBe(other.frontmatter.lab);
+    }
+  });
+});
+
+/** Spanish terms the glossary rules out (style.md, "Language"). */
+const forbidden: { pattern: RegExp; use: string }[] = [
+  { pattern: /\bencript\w*/giu, use: 'cifrar / cifrado' },
+  { pattern: /\bdesencript\w*/giu, use: 'descifrar' },
+  { pattern: /\bescane\w*/giu, use: 'analizar / análisis de vulnerabilidades' },
+  { pattern: /\bsete(ar|a|as|ado|ada|amos|an)\b/giu, use: 'establecer / asignar / configurar' },
+  { pattern: /\bdeploy(ar|a|as|ado|ada|amos|an|é)\b/giu, use: 'desplegar' },
+];
+
+describe('Spanish terminology lint', () => {
+  const spanish = lessonFiles().filter((l) => l.locale === 'es');
+  it('forbids the words the glossary rules out in Spanish prose', () => {
+    const hits: string[] = [];
+    for (const lesson of spanish) {
+      const text = prose(lesson.body).replace(/`[^`]*`/g, ' ');
+      for (const { pattern, use } of forbidden) {
+        for (const m of text.matchAll(pattern)) hits.push(`${lesson.module}/${lesson.slug}: "${m[0]}" → ${use}`);
+      }
+    }
+    expect(hits).toEqual([]);
+  });
+});
