@@ -28,12 +28,18 @@ function syncWith(files: Record<string, string>) {
 describe('module frontmatter schema', () => {
   it('accepts a complete module', () => {
     const parsed = moduleSchema.parse({ title: 'T', description: 'D', order: 2, minutes: 5 });
-    expect(parsed).toEqual({ title: 'T', description: 'D', order: 2, minutes: 5, draft: false });
+    expect(parsed).toEqual({ title: 'T', description: 'D', order: 2, minutes: 5, cks: [], owasp: [], draft: false });
+    const m0 = moduleSchema.parse({ title: 'T', description: 'D', order: 0, objectives: ['a', 'b'], cks: ['CH'] });
+    expect(m0).toMatchObject({ order: 0, objectives: ['a', 'b'], cks: ['CH'], owasp: [] });
   });
 
   it('rejects unknown fields and wrong types', () => {
     expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: 1, colour: 'red' }).success).toBe(false);
-    expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: 0 }).success).toBe(false);
+    expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: -1 }).success).toBe(false);
+    expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: 1, cks: ['XX'] }).success).toBe(false);
+    expect(moduleSchema.safeParse({ title: 'T', description: 'D', order: 1, objectives: ['only one'] }).success).toBe(
+      false,
+    );
     expect(moduleSchema.safeParse({ title: '', description: 'D', order: 1 }).success).toBe(false);
   });
 
