@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
-import { StatusError } from '../../server/cluster/embedded/endpoints/status.ts';
+import { StatusError } from '../../server/cluster/embedded/api/status.ts';
 import type { KubeObject } from '../../server/cluster/embedded/storage/types.ts';
 import { projectRoot } from '../helpers/project.ts';
 

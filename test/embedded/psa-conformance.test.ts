@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
-import { StatusError } from '../../server/cluster/embedded/endpoints/status.ts';
+import { StatusError } from '../../server/cluster/embedded/api/status.ts';
 import type { ResourceDef } from '../../server/cluster/embedded/registry/types.ts';
 import type { KubeObject } from '../../server/cluster/embedded/storage/types.ts';
 import { projectRoot } from '../helpers/project.ts';

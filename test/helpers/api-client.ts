@@ -1,5 +1,6 @@
 import { KubeClient } from '../../server/kube/client.ts';
-import type { Credentials, EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
+import type { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
+import type { Credentials } from '../../server/cluster/embedded/kubeconfig.ts';
 
 /** The production Kubernetes client, pointed at an embedded cluster (optionally without credentials). */
 export class ApiClient extends KubeClient {

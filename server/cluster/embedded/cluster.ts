@@ -9,9 +9,9 @@ import { systemMasters } from './authentication/user.ts';
 import { alwaysAllow } from './authorization/authorizer.ts';
 import { RbacAuthorizer } from './authorization/rbac/authorizer.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './authorization/rbac/bootstrap.ts';
-import { RbacEscalationCheck } from './authorization/rbac/escalation.ts';
+import { RbacEscalationCheck } from './admission/rbacescalation/plugin.ts';
 import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
-import type { AdmissionPlugin } from './admission/types.ts';
+import type { AdmissionPlugin } from './registry/admission.ts';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
 import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
 import { KyvernoPolicyStatusController } from './controllers/kyverno-policies.ts';
@@ -37,11 +37,12 @@ import type { ClusterServices, VersionInfo } from './endpoints/context.ts';
 import { OpenApiCache } from './endpoints/openapi/documents.ts';
 import { createCa, issueClientCert, issueServingCert, loadCa, type ClusterCa, type PemPair } from './pki/certs.ts';
 import { ResourceCatalog } from './registry/catalog.ts';
-import { Registry, rfc3339 } from './registry/generic.ts';
+import { rfc3339 } from './api/time.ts';
+import { Registry } from './registry/generic.ts';
 import { loadState, saveState } from './storage/persistence.ts';
 import { Store } from './storage/store.ts';
 import type { KubeObject } from './storage/types.ts';
-import { kubeconfigYaml } from './kubeconfig.ts';
+import { kubeconfigYaml, type Credentials } from './kubeconfig.ts';
 
 export const kubernetesVersion: VersionInfo = {
   major: '1',
@@ -76,13 +77,6 @@ export interface ClusterOptions {
 export interface Persona {
   name: string;
   groups?: string[];
-}
-
-export interface Credentials {
-  user: string;
-  groups: string[];
-  certPem: string;
-  keyPem: string;
 }
 
 interface Secrets {

@@ -1,5 +1,12 @@
 import { stringify } from 'yaml';
-import type { Credentials } from './cluster.ts';
+
+/** A user's client certificate and key, as a kubeconfig carries them. */
+export interface Credentials {
+  user: string;
+  groups: string[];
+  certPem: string;
+  keyPem: string;
+}
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

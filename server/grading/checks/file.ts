@@ -3,7 +3,7 @@ import { join, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { fileCheck } from '../../../src/content-schema/lab.ts';
-import { evaluateJsonPath } from '../../cluster/embedded/registry/jsonpath.ts';
+import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { message } from '../messages.ts';
 import { dockerfileProblem } from './dockerfile.ts';
 import type { CheckRunner } from '../types.ts';

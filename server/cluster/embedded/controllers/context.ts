@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { UserInfo } from '../authentication/user.ts';
 import type { ResourceCatalog } from '../registry/catalog.ts';
-import { rfc3339, type Registry } from '../registry/generic.ts';
+import { rfc3339 } from '../api/time.ts';
+import type { Registry } from '../registry/generic.ts';
 import type { ResourceDef } from '../registry/types.ts';
 import type { Store } from '../storage/store.ts';
 import type { KubeObject, OwnerReference } from '../storage/types.ts';

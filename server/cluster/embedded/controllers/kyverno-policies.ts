@@ -1,6 +1,7 @@
 import { withAutogenRules } from '../admission/kyverno/autogen.ts';
 import { unsupportedRules } from '../admission/kyverno/policy-validation.ts';
-import { rfc3339, sameContent } from '../registry/generic.ts';
+import { sameContent } from '../api/objects.ts';
+import { rfc3339 } from '../api/time.ts';
 import type { Controller, ControllerContext } from './context.ts';
 
 type Obj = Record<string, unknown>;

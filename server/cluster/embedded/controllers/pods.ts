@@ -1,5 +1,5 @@
-import { rfc3339 } from '../registry/generic.ts';
-import { noRuntimeNote } from '../endpoints/subresources.ts';
+import { noRuntimeNote } from '../api/no-runtime.ts';
+import { rfc3339 } from '../api/time.ts';
 import type { KubeObject } from '../storage/types.ts';
 import type { Controller, ControllerContext } from './context.ts';
 

@@ -1,4 +1,4 @@
-import { sameContent } from '../registry/generic.ts';
+import { sameContent } from '../api/objects.ts';
 import { selectorMatches } from '../storage/selectors.ts';
 import type { Controller, ControllerContext } from './context.ts';
 

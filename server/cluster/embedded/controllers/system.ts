@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceAccountTokens } from '../authentication/service-account-tokens.ts';
-import { rfc3339, sameContent } from '../registry/generic.ts';
+import { sameContent } from '../api/objects.ts';
+import { rfc3339 } from '../api/time.ts';
 import { storageName } from '../registry/types.ts';
 import type { KubeObject } from '../storage/types.ts';
 import type { Controller, ControllerContext } from './context.ts';

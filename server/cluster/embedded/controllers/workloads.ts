@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { StatusError } from '../endpoints/status.ts';
-import { rfc3339, sameContent } from '../registry/generic.ts';
+import { StatusError } from '../api/status.ts';
+import { sameContent } from '../api/objects.ts';
+import { rfc3339 } from '../api/time.ts';
 import type { ResourceDef } from '../registry/types.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { ownedBy, ownerRef, type Controller, type ControllerContext } from './context.ts';

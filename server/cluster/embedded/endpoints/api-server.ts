@@ -9,7 +9,7 @@ import {
   type UserInfo,
 } from '../authentication/user.ts';
 import type { Attributes } from '../authorization/authorizer.ts';
-import { qualified } from './status.ts';
+import { qualified } from '../api/status.ts';
 import { parseAccept } from './codec.ts';
 import type { ClusterServices, RequestContext, ResourceContext } from './context.ts';
 import { groupDiscovery, resourceList, rootDiscovery } from './discovery.ts';
@@ -26,8 +26,9 @@ import {
 } from './resource-handlers.ts';
 import { writeError, writeJson } from './response.ts';
 import { handleReview } from './reviews.ts';
-import { errors, StatusError } from './status.ts';
-import { handleSubresource, noRuntimeNote } from './subresources.ts';
+import { errors, StatusError } from '../api/status.ts';
+import { handleSubresource } from './subresources.ts';
+import { noRuntimeNote } from '../api/no-runtime.ts';
 
 /** Paths anyone may read, as the system:public-info-viewer role allows. */
 const publicPaths = new Set(['/version', '/version/', '/healthz', '/livez', '/readyz']);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { decodeProtobufObject, ProtobufDecodeError } from './protobuf/decode.ts';
-import { errors } from './status.ts';
+import { errors } from '../api/status.ts';
 
 /** kube-apiserver's default limit on request bodies (3 MiB). */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;

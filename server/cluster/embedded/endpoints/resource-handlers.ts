@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { ApplyConflictError, serverSideApply } from '../patch/managed-fields.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
 import { applyStrategicMergePatch, PatchError } from '../patch/strategic.ts';
-import { modelClassFor } from './openapi/builtin-schemas.ts';
+import { modelClassFor } from '../registry/openapi/builtin-schemas.ts';
 import {
   builtinTypeErrors,
   pruneUnknown,
@@ -22,7 +22,7 @@ import type { KubeObject } from '../storage/types.ts';
 import { decodeBody, mediaType, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
 import { writeJson } from './response.ts';
-import { errors, StatusError, successStatus } from './status.ts';
+import { errors, StatusError, successStatus } from '../api/status.ts';
 import { toTable, type IncludeObject } from './tables.ts';
 import { serveWatch } from './watch.ts';
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { errors, StatusError, type Status } from './status.ts';
+import { errors, StatusError, type Status } from '../api/status.ts';
 
 /** HTTP Warning header value, as k8s.io/apiserver/pkg/warning writes it. */
 export function warningHeader(text: string): string {

@@ -1,10 +1,10 @@
 import type { UserInfo } from '../authentication/user.ts';
 import type { Attributes } from '../authorization/authorizer.ts';
-import { rfc3339 } from '../registry/generic.ts';
+import { rfc3339 } from '../api/time.ts';
 import { decodeBody, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
 import { writeJson } from './response.ts';
-import { errors } from './status.ts';
+import { errors } from '../api/status.ts';
 
 type Obj = Record<string, unknown>;
 

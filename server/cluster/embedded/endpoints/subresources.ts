@@ -1,20 +1,17 @@
 import { applyMergePatch } from '../patch/merge-patch.ts';
 import { applyStrategicMergePatch } from '../patch/strategic.ts';
 import { formatLabelSelector } from '../registry/printing.ts';
-import { rfc3339 } from '../registry/generic.ts';
+import { noRuntimeNote } from '../api/no-runtime.ts';
+import { rfc3339 } from '../api/time.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { decodeBody, mediaType, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
 import { handleGet, handlePatch, handleUpdate } from './resource-handlers.ts';
 import { writeJson } from './response.ts';
-import { errors } from './status.ts';
+import { errors } from '../api/status.ts';
 import fastJsonPatch, { type Operation as JsonPatchOperation } from 'fast-json-patch';
 
 type Obj = Record<string, unknown>;
-
-/** The banner every simulated-runtime answer carries, so learners know what they see. */
-export const noRuntimeNote =
-  'the embedded cluster simulates pods without a container runtime, so containers do not run; use the kind backend for real containers';
 
 function scaleOf(object: KubeObject): Obj {
   const spec = (object.spec ?? {}) as Obj;

@@ -3,7 +3,7 @@ import type { ResourceDef } from '../registry/types.ts';
 import { storageName } from '../registry/types.ts';
 import { ResourceVersionTooOldError, type StoredEvent, type Store } from '../storage/store.ts';
 import type { KubeObject } from '../storage/types.ts';
-import { errors } from './status.ts';
+import { errors } from '../api/status.ts';
 
 export interface WatchOptions {
   namespace: string | undefined;

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../storage/types.ts';
-import { evaluateJsonPath } from './jsonpath.ts';
+import { evaluateJsonPath } from '../../../kube/jsonpath.ts';
 import { ageColumn, asArray, field, since } from './printing.ts';
 import { standardVerbs, type ResourceDef, type TableColumn } from './types.ts';
 

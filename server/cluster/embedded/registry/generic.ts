@@ -1,7 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../admission/types.ts';
+import { randomUUID } from 'node:crypto';
+import type { AdmissionAttributes, AdmissionPlugin, Operation } from './admission.ts';
 import type { UserInfo } from '../authentication/user.ts';
-import { errors, FieldError, StatusError } from '../endpoints/status.ts';
+import { randomSuffix, sameContent } from '../api/objects.ts';
+import { errors, FieldError, StatusError } from '../api/status.ts';
+import { rfc3339 } from '../api/time.ts';
 import { recordUpdate } from '../patch/managed-fields.ts';
 import { matchesRequirements, type FieldRequirement, type Requirement } from '../storage/selectors.ts';
 import type { Store } from '../storage/store.ts';
@@ -25,33 +27,6 @@ export interface WriteOptions {
 export interface ListOptions {
   labelSelector?: Requirement[];
   fieldSelector?: FieldRequirement[];
-}
-
-/** Random suffix for generateName, from the alphabet Kubernetes uses (no vowels). */
-const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-export function randomSuffix(length = 5): string {
-  const bytes = randomBytes(length);
-  return [...bytes].map((b) => nameAlphabet[b % nameAlphabet.length]).join('');
-}
-
-export function rfc3339(date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function sameContent(a: unknown, b: unknown): boolean {
-  return stable(a) === stable(b);
 }
 
 /** Field selector support: metadata.name/namespace everywhere, plus per-kind fields. */

@@ -1,4 +1,4 @@
-import { FieldError } from '../endpoints/status.ts';
+import { FieldError } from '../api/status.ts';
 import type { KubeObject } from '../storage/types.ts';
 
 const dns1123LabelRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

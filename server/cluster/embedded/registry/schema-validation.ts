@@ -1,5 +1,5 @@
-import { FieldError } from '../endpoints/status.ts';
-import { builtinComponents, componentName, type Schema } from '../endpoints/openapi/builtin-schemas.ts';
+import { FieldError } from '../api/status.ts';
+import { builtinComponents, componentName, type Schema } from './openapi/builtin-schemas.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import type { FieldError } from '../endpoints/status.ts';
+import type { FieldError } from '../api/status.ts';
 import type { KubeObject } from '../storage/types.ts';
 import type { NameRule } from './meta-validation.ts';
 

@@ -1,4 +1,4 @@
-import { FieldError } from '../endpoints/status.ts';
+import { FieldError } from '../api/status.ts';
 
 /** One requirement of a label selector, as in k8s.io/apimachinery/pkg/labels. */
 export interface Requirement {

@@ -1,5 +1,5 @@
-import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
-import { errors, StatusError } from '../../endpoints/status.ts';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/admission.ts';
+import { errors, StatusError } from '../../api/status.ts';
 import type { Registry } from '../../registry/generic.ts';
 import type { ResourceCatalog } from '../../registry/catalog.ts';
 import type { Store } from '../../storage/store.ts';

@@ -1,5 +1,5 @@
-import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
-import { errors } from '../../endpoints/status.ts';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/admission.ts';
+import { errors } from '../../api/status.ts';
 import type { Store } from '../../storage/store.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import type { PodView } from './checks.ts';

@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import type { Level } from './checks.ts';
 import type { LevelVersion } from './evaluate.ts';
 

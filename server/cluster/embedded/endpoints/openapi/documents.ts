@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ResourceCatalog } from '../../registry/catalog.ts';
 import type { ResourceDef } from '../../registry/types.ts';
-import { builtinComponents, componentName, modelClassFor, type Schema } from './builtin-schemas.ts';
+import {
+  builtinComponents,
+  componentName,
+  modelClassFor,
+  type Schema,
+} from '../../registry/openapi/builtin-schemas.ts';
 
 /** The path of a group-version in /openapi/v3: "api/v1", "apis/apps/v1". */
 export function openapiPath(group: string, version: string): string {

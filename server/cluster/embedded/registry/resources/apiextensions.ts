@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import { validateName } from '../meta-validation.ts';
 import { asArray, createdAtColumn, field } from '../printing.ts';
 import { standardVerbs, type ResourceDef } from '../types.ts';

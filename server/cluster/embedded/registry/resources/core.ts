@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { ageColumn, asArray, field, formatLabels, num, since } from '../printing.ts';
 import { standardVerbs, type ResourceDef } from '../types.ts';

@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import { validateLabelSelector } from '../../storage/selectors.ts';
 import { ageColumn, asArray, field, formatLabelSelector } from '../printing.ts';
 import { standardVerbs, type ResourceDef } from '../types.ts';

@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import { isDns1123Label, messages } from '../meta-validation.ts';
 import { asArray } from '../printing.ts';
 

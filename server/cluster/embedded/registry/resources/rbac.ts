@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { ageColumn, asArray, createdAtColumn, field } from '../printing.ts';
 import { standardVerbs, type ResourceDef, type TableColumn } from '../types.ts';

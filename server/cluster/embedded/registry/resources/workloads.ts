@@ -1,4 +1,4 @@
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { validateLabels } from '../meta-validation.ts';
 import {

@@ -1,9 +1,9 @@
-import type { AdmissionAttributes, AdmissionPlugin } from '../../admission/types.ts';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/admission.ts';
 import { systemMasters } from '../../authentication/user.ts';
-import { errors } from '../../endpoints/status.ts';
+import { errors } from '../../api/status.ts';
 import type { Store } from '../../storage/store.ts';
-import type { RbacAuthorizer } from './authorizer.ts';
-import { compactString, goQuoted, uncoveredRules, type PolicyRule } from './rules.ts';
+import type { RbacAuthorizer } from '../../authorization/rbac/authorizer.ts';
+import { compactString, goQuoted, uncoveredRules, type PolicyRule } from '../../authorization/rbac/rules.ts';
 
 const rbacGroup = 'rbac.authorization.k8s.io';
 

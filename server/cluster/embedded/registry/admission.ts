@@ -1,5 +1,5 @@
 import type { UserInfo } from '../authentication/user.ts';
-import type { ResourceDef } from '../registry/types.ts';
+import type { ResourceDef } from './types.ts';
 import type { KubeObject } from '../storage/types.ts';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
