@@ -1,8 +1,8 @@
 import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
-import { labSchema } from './content-schema/lab.ts';
-import { lessonSchema, moduleSchema } from './content-schema/module.ts';
+import { labSchema } from './contracts/lab.ts';
+import { lessonSchema, moduleSchema } from './contracts/content.ts';
 
 // COURSE_CONTENT_DIR and COURSE_LABS_DIR let tests point the build at fixture content.
 const contentDir = process.env.COURSE_CONTENT_DIR ?? './content';

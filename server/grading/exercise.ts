@@ -1,17 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Lab } from '../../src/content-schema/lab.ts';
+import type { Lab } from '../../src/contracts/lab.ts';
 import { endpointFromKubeconfig, KubeClient } from '../kube/client.ts';
 import { workspacePaths } from '../lab/workspace.ts';
-import type { Locale } from './messages.ts';
+import type { Locale } from '../../src/contracts/locales.ts';
 import { runChecks } from './run.ts';
-import type { CheckOutcome } from './types.ts';
-
-export interface ExerciseResult {
-  exercise: string;
-  passed: boolean;
-  results: CheckOutcome[];
-}
+import type { ExerciseResult } from '../../src/contracts/protocol.ts';
 
 export class UnknownExerciseError extends Error {}
 
@@ -46,8 +39,4 @@ export async function gradeExercise(
     controller.abort();
     api.close();
   }
-}
-
-export function labFile(labDir: string, path: string): string {
-  return join(labDir, path);
 }

@@ -1,4 +1,5 @@
-export type Locale = 'es' | 'en';
+import type { Locale } from '../../src/contracts/locales.ts';
+import { translator } from '../../src/contracts/translator.ts';
 
 /** Learner-facing grader texts in both course languages. */
 const texts = {
@@ -80,8 +81,5 @@ const texts = {
 
 export type MessageKey = keyof (typeof texts)['en'];
 
-export function message(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return (texts[locale][key] as string).replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
-}
-
-export const graderTexts = texts;
+export const message: (locale: Locale, key: MessageKey, params?: Record<string, string | number>) => string =
+  translator<MessageKey>(texts);

@@ -1,4 +1,4 @@
-import type { Check } from '../../src/content-schema/lab.ts';
+import type { Check } from '../../src/contracts/lab.ts';
 import { runAbsent, runAssert } from './checks/assert.ts';
 import { runAdmission } from './checks/admission.ts';
 import { runCanI } from './checks/can-i.ts';
@@ -6,7 +6,8 @@ import { runCommand } from './checks/command.ts';
 import { runFile } from './checks/file.ts';
 import { runScript } from './checks/script.ts';
 import { message } from './messages.ts';
-import type { CheckOutcome, CheckRunner, GradingContext } from './types.ts';
+import type { CheckResult } from '../../src/contracts/protocol.ts';
+import type { CheckRunner, GradingContext } from './types.ts';
 
 const runners: { [K in Check['kind']]: CheckRunner<Extract<Check, { kind: K }>> } = {
   assert: runAssert,
@@ -19,7 +20,7 @@ const runners: { [K in Check['kind']]: CheckRunner<Extract<Check, { kind: K }>> 
 };
 
 /** Runs one check with its timeout; errors become a failed outcome with an explanation. */
-export async function runCheck(check: Check, ctx: GradingContext): Promise<CheckOutcome> {
+export async function runCheck(check: Check, ctx: GradingContext): Promise<CheckResult> {
   const seconds = check.timeoutSeconds ?? 20;
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -52,8 +53,8 @@ export async function runCheck(check: Check, ctx: GradingContext): Promise<Check
 export async function runChecks(
   checks: Check[],
   ctx: GradingContext,
-): Promise<{ passed: boolean; results: CheckOutcome[] }> {
-  const results: CheckOutcome[] = [];
+): Promise<{ passed: boolean; results: CheckResult[] }> {
+  const results: CheckResult[] = [];
   let failed = false;
   for (const check of checks) {
     if (failed && !check.independent) continue;

@@ -1,6 +1,7 @@
-import type { Check } from '../../src/content-schema/lab.ts';
+import type { Check } from '../../src/contracts/lab.ts';
+import type { CheckResult } from '../../src/contracts/protocol.ts';
 import type { KubeClient, KubeEndpoint } from '../kube/client.ts';
-import type { Locale } from './messages.ts';
+import type { Locale } from '../../src/contracts/locales.ts';
 
 export interface GradingContext {
   /** Admin client of the session's cluster. */
@@ -18,16 +19,7 @@ export interface GradingContext {
   signal: AbortSignal;
 }
 
-export interface CheckOutcome {
-  kind: Check['kind'];
-  passed: boolean;
-  /** Learner-facing explanation in the learner's locale. */
-  message: string;
-  /** For assert failures: expected vs actual, readable. */
-  diff?: string;
-}
-
 export type CheckRunner<C extends Check = Check> = (
   check: C,
   ctx: GradingContext,
-) => Promise<Omit<CheckOutcome, 'kind'>>;
+) => Promise<Omit<CheckResult, 'kind'>>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultLocale, locales, type Locale } from '../../src/content-schema/module.ts';
+import { defaultLocale, locales, type Locale } from '../../src/contracts/locales.ts';
 
 /** Picks the course locale from an Accept-Language header (quality values respected). */
 export function preferredLocale(acceptLanguage: string | undefined): Locale {

@@ -5,8 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
-import { terminalLimits } from './protocol.ts';
-import { SessionError, type SessionManager } from './sessions.ts';
+import { toLocale } from '../../src/contracts/locales.ts';
+import { ApiError, terminalLimits } from '../../src/contracts/protocol.ts';
+import type { SessionManager } from './sessions.ts';
 
 const learnerCookie = 'lab_learner';
 const maxJsonBody = 64 * 1024;
@@ -17,7 +18,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof SessionError) return sendJson(res, error.status, { error: error.code, message: error.message });
+  if (error instanceof ApiError) return sendJson(res, error.status, error.body());
   console.error(JSON.stringify({ level: 'error', msg: 'lab api error', error: String(error) }));
   sendJson(res, 500, { error: 'internal', message: 'Something went wrong on the lab server.' });
 }
@@ -45,7 +46,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxJsonBody) throw new SessionError(413, 'too_large', 'Request body too large.');
+    if (size > maxJsonBody) throw new ApiError(413, 'too_large', 'Request body too large.');
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
@@ -54,7 +55,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
     return value as Record<string, unknown>;
   } catch {
-    throw new SessionError(400, 'bad_json', 'The request body must be a JSON object.');
+    throw new ApiError(400, 'bad_json', 'The request body must be a JSON object.');
   }
 }
 
@@ -90,7 +91,7 @@ export function createLabHttp(
     const method = req.method ?? 'GET';
     if (path === '/api/sessions' && method === 'POST') {
       const body = await readJson(req);
-      if (typeof body.labId !== 'string') throw new SessionError(400, 'bad_request', 'labId is required.');
+      if (typeof body.labId !== 'string') throw new ApiError(400, 'bad_request', 'labId is required.');
       return sendJson(res, 201, await sessions.create(learner.id, body.labId), cookieHeader);
     }
     if (path === '/api/progress' && method === 'GET') {
@@ -113,9 +114,9 @@ export function createLabHttp(
         string,
         string,
       ];
-      const locale = url.searchParams.get('lang') === 'en' ? 'en' : 'es';
+      const locale = toLocale(url.searchParams.get('lang'));
       if (action === 'check') {
-        if (!sessionId) throw new SessionError(400, 'bad_request', 'Checks run against a session.');
+        if (!sessionId) throw new ApiError(400, 'bad_request', 'Checks run against a session.');
         return sendJson(res, 200, await sessions.check(sessionId, learner.id, exerciseId, locale), cookieHeader);
       }
       const lab = labId ?? sessions.get(sessionId!, learner.id).labId;
@@ -124,7 +125,7 @@ export function createLabHttp(
       return sendJson(res, 200, sessions.solution(learner.id, lab, exerciseId), cookieHeader);
     }
     const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset)?$/.exec(path);
-    if (!m) throw new SessionError(404, 'not_found', `No API endpoint at ${path}`);
+    if (!m) throw new ApiError(404, 'not_found', `No API endpoint at ${path}`);
     const [, id, sub] = m as unknown as [string, string, string | undefined];
     if (!sub && method === 'GET') return sendJson(res, 200, sessions.get(id, learner.id), cookieHeader);
     if (!sub && method === 'DELETE') {
@@ -148,7 +149,7 @@ export function createLabHttp(
       req.on('close', stop);
       return;
     }
-    throw new SessionError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
+    throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
   };
 
   return {
@@ -204,7 +205,7 @@ export function createLabHttp(
       try {
         terminal = sessions.terminal(id, decodeURIComponent(name));
       } catch (error) {
-        refuse(error instanceof SessionError ? error.status : 500, error instanceof Error ? error.message : 'error');
+        refuse(error instanceof ApiError ? error.status : 500, error instanceof Error ? error.message : 'error');
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,4 +1,4 @@
-import type { Lab } from '../../src/content-schema/lab.ts';
+import type { Lab } from '../../src/contracts/lab.ts';
 import { labDirs, loadLab } from '../labs/load.ts';
 
 export interface LabPersona {

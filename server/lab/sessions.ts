@@ -4,23 +4,21 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterBackend } from './backends/types.ts';
 import type { LabSummary } from './labs-catalog.ts';
-import type { BackendCapabilities, SessionInfo, StageEvent } from './protocol.ts';
+import {
+  ApiError,
+  type BackendCapabilities,
+  type ExerciseResult,
+  type HintResult,
+  type SessionInfo,
+  type SolutionResult,
+  type StageEvent,
+} from '../../src/contracts/protocol.ts';
 import type { LabStore, SessionRow } from './store.ts';
 import { Terminal } from './terminals.ts';
 import { prepareWorkspace, resetWorkspace, workspacePaths } from './workspace.ts';
 import { applySetup } from './setup.ts';
-import { gradeExercise, UnknownExerciseError, type ExerciseResult } from '../grading/exercise.ts';
-import type { Locale } from '../grading/messages.ts';
-
-export class SessionError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
+import type { Locale } from '../../src/contracts/locales.ts';
 
 export interface SessionLimits {
   maxSessions: number;
@@ -85,9 +83,9 @@ export class SessionManager {
   /** Checks an exercise of the session's lab and records the attempt. */
   async check(id: string, learner: string, exerciseId: string, locale: Locale): Promise<ExerciseResult> {
     const live = this.require(id, learner);
-    if (live.row.state !== 'ready') throw new SessionError(409, 'not_ready', 'The session is not ready yet.');
+    if (live.row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
     const lab = this.lab(live.row.labId);
-    if (!lab.definition) throw new SessionError(409, 'no_checks', `Lab "${lab.id}" has no exercises.`);
+    if (!lab.definition) throw new ApiError(409, 'no_checks', `Lab "${lab.id}" has no exercises.`);
     try {
       const result = await gradeExercise(lab.definition, lab.dir, exerciseId, live.row.workspace, locale);
       this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
@@ -95,26 +93,26 @@ export class SessionManager {
       this.touch(id);
       return result;
     } catch (error) {
-      if (error instanceof UnknownExerciseError) throw new SessionError(404, 'unknown_exercise', error.message);
+      if (error instanceof UnknownExerciseError) throw new ApiError(404, 'unknown_exercise', error.message);
       throw error;
     }
   }
 
   private exercise(labId: string, exerciseId: string) {
     const exercise = this.lab(labId).definition?.exercises.find((e) => e.id === exerciseId);
-    if (!exercise) throw new SessionError(404, 'unknown_exercise', `Lab "${labId}" has no exercise "${exerciseId}".`);
+    if (!exercise) throw new ApiError(404, 'unknown_exercise', `Lab "${labId}" has no exercise "${exerciseId}".`);
     return exercise;
   }
 
   /** Unlocks and returns the hints shown so far (one more each call). */
-  hint(learner: string, labId: string, exerciseId: string, locale: Locale): { hints: string[]; remaining: number } {
+  hint(learner: string, labId: string, exerciseId: string, locale: Locale): HintResult {
     const exercise = this.exercise(labId, exerciseId);
     const shown = this.store.showHint(learner, labId, exerciseId, exercise.hints.length);
     return { hints: exercise.hints.slice(0, shown).map((h) => h[locale]), remaining: exercise.hints.length - shown };
   }
 
   /** The reference solution; showing it is recorded in the learner's progress. */
-  solution(learner: string, labId: string, exerciseId: string): { commands: string[]; files: Record<string, string> } {
+  solution(learner: string, labId: string, exerciseId: string): SolutionResult {
     const exercise = this.exercise(labId, exerciseId);
     this.store.recordSolutionShown(learner, labId, exerciseId);
     return { commands: exercise.solution.commands ?? [], files: exercise.solution.files ?? {} };
@@ -131,7 +129,7 @@ export class SessionManager {
   lab(labId: string): LabSummary {
     const lab = this.labs.get(labId);
     if (!lab)
-      throw new SessionError(
+      throw new ApiError(
         404,
         'unknown_lab',
         `There is no lab "${labId}". Known labs: ${[...this.labs.keys()].join(', ') || 'none'}.`,
@@ -145,7 +143,7 @@ export class SessionManager {
       const backend = this.backends.get(name);
       if (backend && lab.backends.includes(name)) return backend;
     }
-    throw new SessionError(
+    throw new ApiError(
       409,
       'backend_unavailable',
       `Lab "${lab.id}" needs one of [${lab.backends.join(', ')}], but this server runs [${[...this.backends.keys()].join(', ')}].`,
@@ -157,9 +155,9 @@ export class SessionManager {
     const lab = this.lab(labId);
     const active = this.store.active();
     if (active.length >= this.limits.maxSessions)
-      throw new SessionError(503, 'capacity', 'The lab server is full; try again in a few minutes.');
+      throw new ApiError(503, 'capacity', 'The lab server is full; try again in a few minutes.');
     if (active.filter((s) => s.learner === learner).length >= this.limits.maxPerLearner) {
-      throw new SessionError(
+      throw new ApiError(
         429,
         'too_many_sessions',
         `You already have ${this.limits.maxPerLearner} labs open; end one first.`,
@@ -271,7 +269,7 @@ export class SessionManager {
   private require(id: string, learner?: string): LiveSession {
     const live = this.live.get(id);
     if (!live || live.row.state === 'ended' || (learner !== undefined && live.row.learner !== learner)) {
-      throw new SessionError(404, 'unknown_session', `There is no open session "${id}".`);
+      throw new ApiError(404, 'unknown_session', `There is no open session "${id}".`);
     }
     return live;
   }
@@ -323,13 +321,13 @@ export class SessionManager {
   /** The named terminal of a session, started on first use. */
   terminal(id: string, name: string): Terminal {
     const live = this.require(id);
-    if (live.row.state !== 'ready') throw new SessionError(409, 'not_ready', 'The session is not ready yet.');
+    if (live.row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
     if (!terminalNameRe.test(name))
-      throw new SessionError(400, 'bad_terminal', 'Terminal names are 1-32 lowercase letters, digits or dashes.');
+      throw new ApiError(400, 'bad_terminal', 'Terminal names are 1-32 lowercase letters, digits or dashes.');
     let terminal = live.terminals.get(name);
     if (!terminal || terminal.exited !== undefined) {
       if (live.terminals.size >= 6 && !terminal)
-        throw new SessionError(429, 'too_many_terminals', 'At most 6 terminals per session.');
+        throw new ApiError(429, 'too_many_terminals', 'At most 6 terminals per session.');
       terminal = new Terminal(
         name,
         workspacePaths(live.row.workspace),

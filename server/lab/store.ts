@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite';
-import type { SessionState } from './protocol.ts';
+import type { SessionState } from '../../src/contracts/protocol.ts';
 
 export interface SessionRow {
   id: string;

@@ -1,6 +1,6 @@
 import * as pty from 'node-pty';
 import type { WebSocket } from 'ws';
-import { parseClientMessage, terminalLimits, type ServerMessage } from './protocol.ts';
+import { parseClientMessage, terminalLimits, type ServerMessage } from '../../src/contracts/protocol.ts';
 import { sandboxCommand } from './sandbox.ts';
 import type { Workspace } from './workspace.ts';
 

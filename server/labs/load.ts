@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { checkKinds, labSchema, type Lab } from '../../src/content-schema/lab.ts';
-
-export const locales = ['es', 'en'] as const;
+import { checkKinds, labSchema, type Lab } from '../../src/contracts/lab.ts';
+import { localeNames, locales, type Locale } from '../../src/contracts/locales.ts';
 
 export interface LabProblem {
   file: string;
@@ -17,7 +16,7 @@ export interface LoadedLab {
   lab: Lab;
   dir: string;
   /** Instructions per locale (MDX text). */
-  instructions: Record<(typeof locales)[number], string>;
+  instructions: Record<Locale, string>;
 }
 
 function lineOf(doc: Document, counter: LineCounter, path: Array<string | number>): number {
@@ -98,7 +97,7 @@ export async function loadLab(dir: string, root = dir): Promise<{ lab?: LoadedLa
         file: file(mdxPath),
         line: 1,
         field: '(file)',
-        message: `instructions in ${locale === 'es' ? 'Spanish' : 'English'} are missing (lab.${locale}.mdx)`,
+        message: `instructions in ${localeNames[locale]} are missing (lab.${locale}.mdx)`,
       });
       continue;
     }

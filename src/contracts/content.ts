@@ -1,10 +1,5 @@
 import { z } from 'zod';
 
-/** Locales the course is written in; Spanish is the default. */
-export const locales = ['es', 'en'] as const;
-export type Locale = (typeof locales)[number];
-export const defaultLocale: Locale = 'es';
-
 /** CKS v1.34 domains: Cluster Setup, Cluster Hardening, System Hardening, Minimize Microservice
  * Vulnerabilities, Supply Chain Security, Monitoring/Logging/Runtime. */
 export const cksDomains = ['CS', 'CH', 'SH', 'MMV', 'SCS', 'MLR'] as const;

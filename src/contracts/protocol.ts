@@ -1,3 +1,5 @@
+import type { Check } from './lab.ts';
+
 /**
  * The small typed protocol between the browser and the lab server, shared by both sides.
  * Terminal WebSocket frames are JSON text; `seq` counts output characters since the
@@ -88,5 +90,69 @@ export function parseClientMessage(raw: string): ClientMessage | { error: string
       return { type: 'ping', t: Number(m.t) || 0 };
     default:
       return { error: `malformed frame: unknown type ${JSON.stringify(m.type)}` };
+  }
+}
+
+/** What one check of an exercise found, in the learner's locale. */
+export interface CheckResult {
+  kind: Check['kind'];
+  passed: boolean;
+  /** Learner-facing explanation in the learner's locale. */
+  message: string;
+  /** For assert failures: expected vs actual, readable. */
+  diff?: string;
+}
+
+/** POST /api/sessions/:id/exercises/:exercise/check */
+export interface ExerciseResult {
+  exercise: string;
+  passed: boolean;
+  results: CheckResult[];
+}
+
+/** POST …/exercises/:exercise/hint: the hints unlocked so far. */
+export interface HintResult {
+  hints: string[];
+  remaining: number;
+}
+
+/** POST …/exercises/:exercise/solution */
+export interface SolutionResult {
+  commands: string[];
+  files: Record<string, string>;
+}
+
+/** GET /api/progress */
+export interface ProgressEntry {
+  lab: string;
+  exercise: string;
+  passed: boolean;
+  attempts: number;
+  hintsShown: number;
+  solutionShown: boolean;
+}
+export interface ProgressResult {
+  progress: ProgressEntry[];
+}
+
+/** The one error body every lab API endpoint answers with. */
+export interface ApiErrorBody {
+  /** Stable machine-readable code, e.g. "unknown_session". */
+  error: string;
+  /** Human-readable explanation. */
+  message: string;
+}
+
+/** An API error with its HTTP status: thrown by the server to answer, and by the browser client on a failed call. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+  body(): ApiErrorBody {
+    return { error: this.code, message: this.message };
   }
 }

@@ -1,6 +1,7 @@
-import { defaultLocale, locales, type Locale } from '../content-schema/module.ts';
+import { defaultLocale, isLocale, locales, toLocale, type Locale } from '../contracts/locales.ts';
+import { translator } from '../contracts/translator.ts';
 
-export { defaultLocale, locales, type Locale };
+export { defaultLocale, isLocale, locales, type Locale };
 
 const strings = {
   es: {
@@ -152,14 +153,12 @@ export function clientStrings(locale: Locale, keys: UiKey[]): Record<string, str
   return Object.fromEntries(keys.map((k) => [k, strings[locale][k]]));
 }
 
-export function isLocale(value: string | undefined): value is Locale {
-  return (locales as readonly string[]).includes(value ?? '');
+/** The locale of a page from its URL (/es/…, /en/…), for components that are not handed one. */
+export function localeOf(url: URL): Locale {
+  return toLocale(url.pathname.split('/')[1]);
 }
 
 /** Translate a UI string, filling {placeholders}. */
-export function t(locale: Locale, key: UiKey, params: Record<string, string | number> = {}): string {
-  const template: string = strings[locale][key];
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
-}
+export const t = translator<UiKey>(strings);
 
 export const uiStrings = strings;

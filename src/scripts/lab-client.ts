@@ -1,15 +1,13 @@
 /** Talks to the lab server's API for the lab page (fetch + EventSource + WebSocket URLs). */
-import type { SessionInfo, StageEvent } from '../../server/lab/protocol.ts';
-
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+import {
+  ApiError,
+  type ExerciseResult,
+  type HintResult,
+  type ProgressResult,
+  type SessionInfo,
+  type SolutionResult,
+  type StageEvent,
+} from '../contracts/protocol.ts';
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -34,25 +32,12 @@ export const api = {
   reset: (id: string) => call<SessionInfo>('POST', `/api/sessions/${id}/reset`),
   end: (id: string) => call<unknown>('DELETE', `/api/sessions/${id}`),
   check: (id: string, exercise: string, locale: string) =>
-    call<{ passed: boolean; results: Array<{ kind: string; passed: boolean; message: string; diff?: string }> }>(
-      'POST',
-      `/api/sessions/${id}/exercises/${exercise}/check?lang=${locale}`,
-    ),
+    call<ExerciseResult>('POST', `/api/sessions/${id}/exercises/${exercise}/check?lang=${locale}`),
   hint: (id: string, exercise: string, locale: string) =>
-    call<{ hints: string[]; remaining: number }>(
-      'POST',
-      `/api/sessions/${id}/exercises/${exercise}/hint?lang=${locale}`,
-    ),
+    call<HintResult>('POST', `/api/sessions/${id}/exercises/${exercise}/hint?lang=${locale}`),
   solution: (id: string, exercise: string) =>
-    call<{ commands: string[]; files: Record<string, string> }>(
-      'POST',
-      `/api/sessions/${id}/exercises/${exercise}/solution`,
-    ),
-  progress: (lab?: string) =>
-    call<{ progress: Array<{ lab: string; exercise: string; passed: boolean }> }>(
-      'GET',
-      `/api/progress${lab ? `?lab=${lab}` : ''}`,
-    ),
+    call<SolutionResult>('POST', `/api/sessions/${id}/exercises/${exercise}/solution`),
+  progress: (lab?: string) => call<ProgressResult>('GET', `/api/progress${lab ? `?lab=${lab}` : ''}`),
   tools: (names: string[]) => call<Record<string, boolean>>('GET', `/api/tools?names=${names.join(',')}`),
 };
 

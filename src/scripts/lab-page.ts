@@ -1,10 +1,12 @@
-import type { SessionInfo, StageEvent } from '../../server/lab/protocol.ts';
-import { api, ApiError, localProgress, saveLocalProgress, stageEvents, terminalUrl } from './lab-client.ts';
+import { ApiError, type SessionInfo, type StageEvent } from '../contracts/protocol.ts';
+import type { Locale } from '../contracts/locales.ts';
+import { fill } from '../contracts/translator.ts';
+import { api, localProgress, saveLocalProgress, stageEvents, terminalUrl } from './lab-client.ts';
 import { TerminalView } from './terminal-view.ts';
 
 interface PageConfig {
   lab: string;
-  locale: 'es' | 'en';
+  locale: Locale;
   exercises: string[];
   tools: string[];
   strings: Record<string, string>;
@@ -12,8 +14,7 @@ interface PageConfig {
 
 const root = document.querySelector<HTMLElement>('.lab')!;
 const config = JSON.parse(root.dataset.config ?? '{}') as PageConfig;
-const text = (key: string, params: Record<string, string | number> = {}) =>
-  (config.strings[key] ?? key).replace(/\{(\w+)\}/g, (_, n: string) => String(params[n] ?? ''));
+const text = (key: string, params: Record<string, string | number> = {}) => fill(config.strings[key] ?? key, params);
 const $ = <T extends Element>(selector: string, scope: ParentNode = document) => scope.querySelector<T>(selector)!;
 
 const status = {

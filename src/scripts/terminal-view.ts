@@ -1,7 +1,7 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
-import type { ClientMessage, ServerMessage } from '../../server/lab/protocol.ts';
+import type { ClientMessage, ServerMessage } from '../contracts/protocol.ts';
 
 export interface TerminalCallbacks {
   onState: (state: 'open' | 'reconnecting' | 'down') => void;

@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lessonSchema, moduleSchema } from '../../src/content-schema/module.ts';
+import { lessonSchema, moduleSchema } from '../../src/contracts/content.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'content-schema-'));

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { uiStrings } from '../../src/i18n/ui.ts';
-import type { Quiz } from '../../src/content-schema/module.ts';
+import type { Quiz } from '../../src/contracts/content.ts';
 import { distDir, projectRoot } from '../helpers/project.ts';
 
 function files(dir: string, filter: (f: string) => boolean): string[] {

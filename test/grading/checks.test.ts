@@ -3,11 +3,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../src/content-schema/lab.ts';
+import type { Check } from '../../src/contracts/lab.ts';
 import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { runCheck, runChecks } from '../../server/grading/run.ts';
 import type { GradingContext } from '../../server/grading/types.ts';
-import type { Locale } from '../../server/grading/messages.ts';
+import type { Locale } from '../../src/contracts/locales.ts';
 import { endpointFromKubeconfig, KubeClient } from '../../server/kube/client.ts';
 import { projectRoot } from '../helpers/project.ts';
 

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { ServerMessage, SessionInfo } from '../../server/lab/protocol.ts';
+import type { ServerMessage, SessionInfo } from '../../src/contracts/protocol.ts';
 
 /** A learner talking to the lab server's API: keeps its cookie like a browser. */
 export class LabClient {

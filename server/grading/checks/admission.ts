@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import type { admissionCheck } from '../../../src/content-schema/lab.ts';
+import type { admissionCheck } from '../../../src/contracts/lab.ts';
 import { ResourcePaths } from '../../kube/resources.ts';
 import { message } from '../messages.ts';
 import type { CheckRunner } from '../types.ts';

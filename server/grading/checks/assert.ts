@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { absentCheck, assertCheck } from '../../../src/content-schema/lab.ts';
+import type { absentCheck, assertCheck } from '../../../src/contracts/lab.ts';
 import { ResourcePaths } from '../../kube/resources.ts';
 import { message } from '../messages.ts';
 import type { CheckRunner, GradingContext } from '../types.ts';

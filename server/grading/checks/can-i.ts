@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { canICheck } from '../../../src/content-schema/lab.ts';
+import type { canICheck } from '../../../src/contracts/lab.ts';
 import { canI } from '../can-i.ts';
 import { message } from '../messages.ts';
 import type { CheckRunner } from '../types.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { commandCheck } from '../../../src/content-schema/lab.ts';
+import type { commandCheck } from '../../../src/contracts/lab.ts';
 import { readCommandLog } from '../../lab/workspace.ts';
 import { message } from '../messages.ts';
 import type { CheckRunner } from '../types.ts';

@@ -1,5 +1,6 @@
 import { DockerfileParser } from 'dockerfile-ast';
-import { message, type Locale } from '../messages.ts';
+import type { Locale } from '../../../src/contracts/locales.ts';
+import { message } from '../messages.ts';
 
 export interface DockerfileRules {
   minStages?: number;

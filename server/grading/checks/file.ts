@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import type { fileCheck } from '../../../src/content-schema/lab.ts';
+import type { fileCheck } from '../../../src/contracts/lab.ts';
 import { evaluateJsonPath } from '../../kube/jsonpath.ts';
 import { message } from '../messages.ts';
 import { dockerfileProblem } from './dockerfile.ts';

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { z } from 'zod';
-import type { scriptCheck } from '../../../src/content-schema/lab.ts';
+import type { scriptCheck } from '../../../src/contracts/lab.ts';
 import { message } from '../messages.ts';
 import type { CheckRunner } from '../types.ts';
 

@@ -1,4 +1,4 @@
-import type { BackendCapabilities, StageEvent } from '../protocol.ts';
+import type { BackendCapabilities, StageEvent } from '../../../src/contracts/protocol.ts';
 import type { LabSummary } from '../labs-catalog.ts';
 
 export interface ProvisionRequest {
