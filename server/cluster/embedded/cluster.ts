@@ -14,6 +14,8 @@ import { ClusterRoleAggregationController } from './controllers/rbac-aggregation
 import type { AdmissionPlugin } from './registry/admission.ts';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
 import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
+import { ValidatingAdmissionPolicyPlugin } from './admission/validatingadmissionpolicy/plugin.ts';
+import { AuditLog } from './audit/log.ts';
 import { KyvernoPolicyStatusController } from './controllers/kyverno-policies.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
@@ -155,6 +157,8 @@ export class EmbeddedCluster {
   readonly store = new Store();
   readonly catalog = new ResourceCatalog();
   readonly options: ClusterOptions;
+  /** Audit events carrying admission annotations (ValidatingAdmissionPolicy Audit actions). */
+  audit = new AuditLog();
   private server?: Server;
   private ca?: ClusterCa;
   private controllers?: ControllerManager;
@@ -212,10 +216,12 @@ export class EmbeddedCluster {
       this.catalog.setCustomResourceDefinition(crd);
 
     this.ensureBootstrapPolicy();
+    this.audit = new AuditLog(this.options.dir ? join(this.options.dir, 'audit.log') : undefined);
     const rbac = this.options.authorization === 'always-allow' ? undefined : new RbacAuthorizer(this.store);
     const admission: AdmissionPlugin[] = [
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
+      new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
       new KyvernoAdmission(this.store, this.catalog, (): Registry => registry),
       ...(this.options.admission ?? []),
     ];

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../storage/types.ts';
 import { resourcesFromCrd } from './custom-resources.ts';
+import { admissionRegistrationResources } from './resources/admissionregistration.ts';
 import { customresourcedefinitions } from './resources/apiextensions.ts';
 import { coreResources } from './resources/core.ts';
 import { networkingResources } from './resources/networking.ts';
@@ -13,6 +14,7 @@ export const builtinResources: ResourceDef[] = [
   ...workloadResources,
   ...networkingResources,
   ...rbacResources,
+  ...admissionRegistrationResources,
   customresourcedefinitions,
   ...reviewResources,
 ];
