@@ -1,4 +1,4 @@
-import type { AdmissionAttributes } from '../types.ts';
+import type { AdmissionAttributes } from '../../registry/admission.ts';
 import type { Authorizer } from '../../authorization/authorizer.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { AuthzAuthorizer } from '../cel/library/authz.ts';

@@ -1,4 +1,4 @@
-import type { AdmissionAttributes } from '../types.ts';
+import type { AdmissionAttributes } from '../../registry/admission.ts';
 import { selectorMatches } from '../../storage/selectors.ts';
 import type { KubeObject } from '../../storage/types.ts';
 

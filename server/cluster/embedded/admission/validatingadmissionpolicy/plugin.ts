@@ -1,7 +1,7 @@
-import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/admission.ts';
 import type { AuditLog } from '../../audit/log.ts';
 import type { Authorizer } from '../../authorization/authorizer.ts';
-import { StatusError, type Status } from '../../endpoints/status.ts';
+import { StatusError, type Status } from '../../api/status.ts';
 import type { ResourceCatalog } from '../../registry/catalog.ts';
 import { selectorMatches } from '../../storage/selectors.ts';
 import type { Store } from '../../storage/store.ts';

@@ -1,5 +1,5 @@
 import { compileAdmissionExpression, policyVariables } from '../../admission/validatingadmissionpolicy/compile.ts';
-import { FieldError } from '../../endpoints/status.ts';
+import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { validateLabelSelector } from '../../storage/selectors.ts';
 import { ageColumn, asArray } from '../printing.ts';
