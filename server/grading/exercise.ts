@@ -1,24 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import type { Lab } from '../../src/contracts/lab.ts';
-import { endpointFromKubeconfig, KubeClient } from '../kube/client.ts';
-import { workspacePaths } from '../lab/workspace.ts';
 import type { Locale } from '../../src/contracts/locales.ts';
-import { runChecks } from './run.ts';
 import type { ExerciseResult } from '../../src/contracts/protocol.ts';
+import { endpointFromKubeconfig, KubeClient } from '../kube/client.ts';
+import { runChecks } from './run.ts';
+import type { LoggedCommand } from './types.ts';
 
 export class UnknownExerciseError extends Error {}
+
+/** Where a session keeps what graders read; the lab server passes its workspace's paths. */
+export interface GradedWorkspace {
+  home: string;
+  kubeconfig: string;
+  commands: () => Promise<LoggedCommand[]>;
+}
 
 /** Grades one exercise of a lab against a session's cluster and workspace. */
 export async function gradeExercise(
   lab: Lab,
   labDir: string,
   exerciseId: string,
-  workspaceRoot: string,
+  ws: GradedWorkspace,
   locale: Locale,
+  options: { pollSeconds?: number } = {},
 ): Promise<ExerciseResult> {
   const exercise = lab.exercises.find((e) => e.id === exerciseId);
   if (!exercise) throw new UnknownExerciseError(`Lab "${lab.id}" has no exercise "${exerciseId}".`);
-  const ws = workspacePaths(workspaceRoot);
   const kubeconfig = await readFile(ws.kubeconfig, 'utf8');
   const endpoint = endpointFromKubeconfig(kubeconfig);
   const api = new KubeClient(endpoint);
@@ -28,11 +35,12 @@ export async function gradeExercise(
       api,
       endpoint,
       home: ws.home,
-      workspace: workspaceRoot,
+      commands: ws.commands,
       labDir,
       locale,
       env: { HOME: ws.home, KUBECONFIG: ws.kubeconfig, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
       signal: controller.signal,
+      ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     });
     return { exercise: exerciseId, passed, results };
   } finally {

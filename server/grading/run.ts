@@ -1,33 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check } from '../../src/contracts/lab.ts';
-import { runAbsent, runAssert } from './checks/assert.ts';
-import { runAdmission } from './checks/admission.ts';
-import { runCanI } from './checks/can-i.ts';
-import { runCommand } from './checks/command.ts';
-import { runFile } from './checks/file.ts';
-import { runScript } from './checks/script.ts';
-import { message } from './messages.ts';
 import type { CheckResult } from '../../src/contracts/protocol.ts';
-import type { CheckRunner, GradingContext } from './types.ts';
+import { fill } from '../../src/contracts/translator.ts';
+import { message } from './messages.ts';
+import type { CheckPlugin, Outcome } from './plugin.ts';
+import { pluginFor } from './registry.ts';
+import type { GradingContext } from './types.ts';
 
-const runners: { [K in Check['kind']]: CheckRunner<Extract<Check, { kind: K }>> } = {
-  assert: runAssert,
-  absent: runAbsent,
-  admission: runAdmission,
-  'can-i': runCanI,
-  file: runFile,
-  command: runCommand,
-  script: runScript,
-};
+/** How long checks of converging state keep retrying when neither the check nor the context says. */
+export const defaultPollSeconds = 5;
+/** The kill switch for checks that run once. */
+const defaultTimeoutSeconds = 20;
+/** Extra time a polled check's last attempt gets before the kill switch. */
+const lastAttemptGraceSeconds = 5;
+
+/**
+ * Runs attempts until one passes or the deadline comes (an attempt that throws counts as a
+ * failure and is retried); the last attempt explains a failure.
+ */
+async function eventually(attempt: () => Promise<Outcome>, seconds: number, signal: AbortSignal): Promise<Outcome> {
+  const deadline = Date.now() + seconds * 1000;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    let outcome: Outcome | undefined;
+    let error: unknown;
+    try {
+      outcome = await attempt();
+      if (outcome.passed) return outcome;
+    } catch (e) {
+      error = e;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || signal.aborted) {
+      if (outcome) return outcome;
+      throw error;
+    }
+    await sleep(Math.min(delay, left), undefined, { signal }).catch(() => undefined);
+  }
+}
 
 /** Runs one check with its timeout; errors become a failed outcome with an explanation. */
 export async function runCheck(check: Check, ctx: GradingContext): Promise<CheckResult> {
-  const seconds = check.timeoutSeconds ?? 20;
+  const plugin = pluginFor(check.kind) as CheckPlugin | undefined;
+  if (!plugin)
+    return { kind: check.kind, passed: false, message: message(ctx.locale, 'check.unknownKind', { kind: check.kind }) };
+  const pollSeconds = plugin.eventually ? (check.timeoutSeconds ?? ctx.pollSeconds ?? defaultPollSeconds) : 0;
+  const seconds = plugin.eventually
+    ? pollSeconds + lastAttemptGraceSeconds
+    : (check.timeoutSeconds ?? defaultTimeoutSeconds);
   const controller = new AbortController();
   const abort = () => controller.abort();
   ctx.signal.addEventListener('abort', abort);
+  const checkCtx = { ...ctx, signal: controller.signal };
+  const texts = plugin.messages[ctx.locale] as Record<string, string>;
+  const say = (key: string, params?: Record<string, string | number>) => fill(texts[key] ?? key, params);
+  const attempt = () => plugin.run(check as never, checkCtx, say);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const run = (runners[check.kind] as CheckRunner)(check, { ...ctx, signal: controller.signal });
+    const run = pollSeconds > 0 ? eventually(attempt, pollSeconds, controller.signal) : attempt();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();

@@ -15,7 +15,7 @@ import {
 } from '../../src/contracts/protocol.ts';
 import type { LabStore, SessionRow } from './store.ts';
 import { Terminal } from './terminals.ts';
-import { prepareWorkspace, resetWorkspace, workspacePaths } from './workspace.ts';
+import { prepareWorkspace, readCommandLog, resetWorkspace, workspacePaths } from './workspace.ts';
 import { applySetup } from './setup.ts';
 import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
 import type { Locale } from '../../src/contracts/locales.ts';
@@ -81,13 +81,21 @@ export class SessionManager {
   }
 
   /** Checks an exercise of the session's lab and records the attempt. */
-  async check(id: string, learner: string, exerciseId: string, locale: Locale): Promise<ExerciseResult> {
+  async check(
+    id: string,
+    learner: string,
+    exerciseId: string,
+    locale: Locale,
+    options: { pollSeconds?: number } = {},
+  ): Promise<ExerciseResult> {
     const live = this.require(id, learner);
     if (live.row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
     const lab = this.lab(live.row.labId);
     if (!lab.definition) throw new ApiError(409, 'no_checks', `Lab "${lab.id}" has no exercises.`);
     try {
-      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, live.row.workspace, locale);
+      const ws = workspacePaths(live.row.workspace);
+      const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(ws.root) };
+      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, graded, locale, options);
       this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
       this.metrics.emit('grader', result.passed ? 'pass' : 'fail');
       this.touch(id);

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { checkKinds, labSchema, type Lab } from '../../src/contracts/lab.ts';
+import type { Lab } from '../../src/contracts/lab.ts';
 import { localeNames, locales, type Locale } from '../../src/contracts/locales.ts';
+import { checkKinds, fullLabSchema } from '../grading/registry.ts';
 
 export interface LabProblem {
   file: string;
@@ -74,7 +75,7 @@ export async function loadLab(dir: string, root = dir): Promise<{ lab?: LoadedLa
   if (Array.isArray(exercises)) {
     exercises.forEach((ex, i) =>
       (ex?.checks ?? []).forEach((c, j) => {
-        if (c && !checkKinds.includes(c.kind as (typeof checkKinds)[number])) {
+        if (c && !checkKinds.includes(c.kind as string)) {
           problems.push({
             file: file(yamlPath),
             line: lineOf(doc, counter, ['exercises', i, 'checks', j, 'kind']),
@@ -120,7 +121,7 @@ export async function loadLab(dir: string, root = dir): Promise<{ lab?: LoadedLa
       });
     }
   }
-  const parsed = labSchema.safeParse(raw);
+  const parsed = fullLabSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path as Array<string | number>;

@@ -9,18 +9,29 @@ import { projectRoot } from '../helpers/project.ts';
 const scratch = mkdtempSync(join(tmpdir(), 'content-schema-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs `astro sync` (the content-validation step of the build) over fixture content. */
-function syncWith(files: Record<string, string>) {
+/** Runs `astro sync` (the content-validation step of the build) over fixture content (and labs). */
+function syncWith(files: Record<string, string>, labs?: Record<string, string>) {
   const contentDir = mkdtempSync(join(scratch, 'content-'));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(contentDir, path, '..'), { recursive: true });
-    writeFileSync(join(contentDir, path), text);
-  }
+  const write = (root: string, tree: Record<string, string>) => {
+    for (const [path, text] of Object.entries(tree)) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+  };
+  write(contentDir, files);
+  const labsDir = labs ? mkdtempSync(join(scratch, 'labs-')) : undefined;
+  if (labsDir) write(labsDir, labs!);
   const astro = join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs');
   const result = spawnSync(process.execPath, [astro, 'sync'], {
     cwd: projectRoot,
     encoding: 'utf8',
-    env: { ...process.env, COURSE_CONTENT_DIR: contentDir, ASTRO_CACHE_DIR: join(contentDir, '.cache'), NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      COURSE_CONTENT_DIR: contentDir,
+      ...(labsDir ? { COURSE_LABS_DIR: labsDir } : {}),
+      ASTRO_CACHE_DIR: join(contentDir, '.cache'),
+      NO_COLOR: '1',
+    },
   });
   return { status: result.status, output: result.stdout + result.stderr, contentDir };
 }
@@ -58,6 +69,34 @@ describe('module frontmatter schema', () => {
     expect(status).not.toBe(0);
     expect(output).toContain('untitled.mdx');
     expect(output).toMatch(/title\W+.*[Rr]equired/);
+  });
+});
+
+describe('lab.yaml in the site build', () => {
+  it("fails the build on a check field its kind's plug-in does not know, naming file, line and field", () => {
+    const lab = [
+      'id: fixture',
+      'module: intro',
+      'title: { es: Prueba, en: Test }',
+      'summary: { es: Prueba, en: Test }',
+      'backends: [embedded]',
+      'exercises:',
+      '  - id: one',
+      '    title: { es: Uno, en: One }',
+      '    checks:',
+      '      - kind: trivy-report',
+      '        path: report.json',
+      '        imag: nginx:1.27',
+      '    hints: [{ es: Pista, en: Hint }]',
+      '    solution: { commands: [true] }',
+    ].join('\n');
+    const mdx = (l: string) => `---\ntitle: ${l}\n---\n<Exercise id="one" />\n`;
+    const { status, output } = syncWith(
+      { 'es/modules/intro.mdx': '---\ntitle: M\ndescription: D\norder: 1\n---\nHola\n' },
+      { 'fixture/lab.yaml': lab, 'fixture/lab.es.mdx': mdx('Prueba'), 'fixture/lab.en.mdx': mdx('Test') },
+    );
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/fixture\/lab\.yaml:\d+: exercises\[0\]\.checks\[0\]: Unrecognized key: "imag"/);
   });
 });
 

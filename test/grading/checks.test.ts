@@ -9,6 +9,7 @@ import { runCheck, runChecks } from '../../server/grading/run.ts';
 import type { GradingContext } from '../../server/grading/types.ts';
 import type { Locale } from '../../src/contracts/locales.ts';
 import { endpointFromKubeconfig, KubeClient } from '../../server/kube/client.ts';
+import { readCommandLog } from '../../server/lab/workspace.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 let cluster: EmbeddedCluster;
@@ -76,11 +77,13 @@ function ctx(locale: Locale): GradingContext {
     api,
     endpoint: endpointFromKubeconfig(kubeconfigText),
     home,
-    workspace: dir,
+    commands: () => readCommandLog(dir),
     labDir: join(projectRoot, 'labs', 'security-basics'),
     locale,
     env: { HOME: home, KUBECONFIG: join(home, 'kubeconfig'), PATH: process.env.PATH ?? '' },
     signal: new AbortController().signal,
+    // Checks of converging state look once here; polling has its own tests below.
+    pollSeconds: 0,
   };
 }
 
@@ -284,15 +287,16 @@ describe('file', () => {
       await writeFile(join(home, 'reports', 'scan.json'), JSON.stringify(report));
       const good = await runCheck(
         {
-          kind: 'file',
+          kind: 'trivy-report',
           path: 'reports/scan.json',
-          trivyReport: { image, severityCounts: counts },
+          image,
+          severityCounts: counts,
         },
         ctx('en'),
       );
       expect(good, golden).toMatchObject({ passed: true });
       const otherImage = await runCheck(
-        { kind: 'file', path: 'reports/scan.json', trivyReport: { image: 'quay.io/other/image:9' } },
+        { kind: 'trivy-report', path: 'reports/scan.json', image: 'quay.io/other/image:9' },
         ctx('en'),
       );
       expect(otherImage.passed, golden).toBe(false);
@@ -301,9 +305,10 @@ describe('file', () => {
       );
       const wrongCount = await runCheck(
         {
-          kind: 'file',
+          kind: 'trivy-report',
           path: 'reports/scan.json',
-          trivyReport: { image, severityCounts: { CRITICAL: (counts.CRITICAL ?? 0) + 1 } },
+          image,
+          severityCounts: { CRITICAL: (counts.CRITICAL ?? 0) + 1 },
         },
         ctx('es'),
       );
@@ -313,6 +318,35 @@ describe('file', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(3);
+  });
+});
+
+describe('dockerfile', () => {
+  it('grades stages, pinned tags, the final base and USER in both languages', async () => {
+    await writeFile(join(home, 'Dockerfile'), 'FROM node:22\nCOPY . .\nCMD ["node", "server.js"]\n');
+    const rules = { minStages: 2, noLatest: true, finalBaseNot: ['node'], nonRootUser: true };
+    const single = await both({ kind: 'dockerfile', path: 'Dockerfile', ...rules });
+    expect(single.en).toEqual({
+      kind: 'dockerfile',
+      passed: false,
+      message:
+        'The Dockerfile Dockerfile is not hardened yet: it has 1 stage(s) and at least 2 are expected (use a multi-stage build)',
+    });
+    expect(single.es.message).toBe(
+      'El Dockerfile Dockerfile todavía no está endurecido: tiene 1 etapa(s) y se esperan al menos 2 (usa una construcción multietapa)',
+    );
+    await writeFile(
+      join(home, 'Dockerfile'),
+      'FROM node:22.12-alpine AS build\nRUN npm ci\nFROM gcr.io/distroless/nodejs22-debian12:nonroot\nCOPY --from=build /app /app\nUSER 65532\n',
+    );
+    const hardened = await both({ kind: 'dockerfile', path: 'Dockerfile', ...rules });
+    expect(hardened.en).toMatchObject({ passed: true, message: 'The file Dockerfile is correct.' });
+    await writeFile(join(home, 'Dockerfile'), 'FROM node:22.12-alpine AS build\nFROM node:22\n');
+    const root = await both({ kind: 'dockerfile', path: 'Dockerfile', minStages: 2, nonRootUser: true });
+    expect(root.en.message).toMatch(/the final stage runs as root; add USER/);
+    expect(root.es.message).toMatch(/la etapa final se ejecuta como root/);
+    const missing = await both({ kind: 'dockerfile', path: 'nope/Dockerfile', nonRootUser: true });
+    expect(missing.es.message).toBe('No encuentro el archivo nope/Dockerfile.');
   });
 });
 
@@ -346,6 +380,72 @@ describe('script', () => {
     const slow = await runCheck({ kind: 'script', run: 'sleep 5', timeoutSeconds: 1 }, ctx('en'));
     expect(slow.passed).toBe(false);
     expect(slow.message).toMatch(/took longer than 1 s/);
+  });
+});
+
+describe('checks of converging state poll until timeoutSeconds', () => {
+  it('assert with timeoutSeconds: 10 passes when the object appears after 3 s', async () => {
+    const created = new Promise<void>((resolve, reject) =>
+      setTimeout(() => {
+        api
+          .create('/api/v1/namespaces/shop/configmaps', {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'late' },
+            data: { ready: 'yes' },
+          })
+          .then(() => resolve(), reject);
+      }, 3000),
+    );
+    const start = Date.now();
+    const result = await runCheck(
+      {
+        kind: 'assert',
+        object: { apiVersion: 'v1', kind: 'ConfigMap', name: 'late', namespace: 'shop', data: { ready: 'yes' } },
+        timeoutSeconds: 10,
+      },
+      ctx('en'),
+    );
+    const elapsed = Date.now() - start;
+    await created;
+    expect(result).toEqual({ kind: 'assert', passed: true, message: 'ConfigMap shop/late is as expected.' });
+    expect(elapsed).toBeGreaterThanOrEqual(3000);
+    expect(elapsed).toBeLessThan(10_000);
+  });
+  it('absent waits for a deletion, and a check that never passes explains its last attempt', async () => {
+    await api.create('/api/v1/namespaces/shop/secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'doomed' },
+    });
+    setTimeout(() => void api.send('DELETE', '/api/v1/namespaces/shop/secrets/doomed'), 500);
+    const gone = await runCheck(
+      { kind: 'absent', object: { apiVersion: 'v1', kind: 'Secret', name: 'doomed', namespace: 'shop' } },
+      { ...ctx('en'), pollSeconds: 5 },
+    );
+    expect(gone.passed).toBe(true);
+    const start = Date.now();
+    const never = await runCheck(
+      { kind: 'assert', object: { apiVersion: 'v1', kind: 'Secret', name: 'never', namespace: 'shop' } },
+      { ...ctx('es'), pollSeconds: 1 },
+    );
+    expect(Date.now() - start).toBeGreaterThanOrEqual(900);
+    expect(never).toEqual({ kind: 'assert', passed: false, message: 'No existe Secret shop/never.' });
+  });
+  it('defaults to a few seconds for assert, absent, admission and can-i, and checks the others once', async () => {
+    const { checkPlugins } = await import('../../server/grading/registry.ts');
+    const { defaultPollSeconds } = await import('../../server/grading/run.ts');
+    expect(defaultPollSeconds).toBe(5);
+    expect(
+      checkPlugins
+        .filter((p) => p.eventually)
+        .map((p) => p.kind)
+        .sort(),
+    ).toEqual(['absent', 'admission', 'assert', 'can-i']);
+    const start = Date.now();
+    const once = await runCheck({ kind: 'file', path: 'nothing.txt' }, { ...ctx('en'), pollSeconds: 5 });
+    expect(once.passed).toBe(false);
+    expect(Date.now() - start).toBeLessThan(1000);
   });
 });
 

@@ -7,6 +7,7 @@ import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { gradeExercise } from '../../server/grading/exercise.ts';
 import { loadLabs } from '../../server/lab/labs-catalog.ts';
 import type { LabSummary } from '../../server/lab/labs-catalog.ts';
+import { readCommandLog, workspacePaths } from '../../server/lab/workspace.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -46,7 +47,9 @@ async function workspace(commands: Array<[string, number]> = []): Promise<{ root
 
 async function grade(labId: string, exercise: string, root: string) {
   const lab = labs.get(labId)!;
-  return gradeExercise(lab.definition!, lab.dir, exercise, root, 'en');
+  const ws = workspacePaths(root);
+  const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(root) };
+  return gradeExercise(lab.definition!, lab.dir, exercise, graded, 'en', { pollSeconds: 0 });
 }
 
 describe.skipIf(!existsSync(trivyReport))('lab "trivy-scan" against a real Trivy report', () => {

@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
-import type { admissionCheck } from '../../../src/contracts/lab.ts';
+import { z } from 'zod';
+import { objectRef, subject } from '../../../src/contracts/lab.ts';
 import { ResourcePaths } from '../../kube/resources.ts';
-import { message } from '../messages.ts';
-import type { CheckRunner } from '../types.ts';
+import { defineCheck } from '../plugin.ts';
 
 type Obj = Record<string, unknown>;
 
 /** Impersonation headers for a check's identity (one Impersonate-Group header per group). */
-export function impersonationHeaders(as: z.infer<typeof admissionCheck>['as']): Record<string, string | string[]> {
+export function impersonationHeaders(as: z.infer<typeof subject> | undefined): Record<string, string | string[]> {
   if (!as) return {};
   if ('serviceAccount' in as)
     return { 'impersonate-user': `system:serviceaccount:${as.serviceAccount.namespace}:${as.serviceAccount.name}` };
@@ -19,51 +18,79 @@ export function impersonationHeaders(as: z.infer<typeof admissionCheck>['as']): 
   return headers;
 }
 
-/** Sends the manifest with server-side dry-run (as the given identity) and compares the outcome. */
-export const runAdmission: CheckRunner<z.infer<typeof admissionCheck>> = async (check, ctx) => {
-  const manifest = (
-    typeof check.manifest === 'string'
-      ? parseYaml(await readFile(join(ctx.labDir, check.manifest), 'utf8'))
-      : check.manifest
-  ) as Obj;
-  const meta = (manifest.metadata ?? {}) as Obj;
-  const what = `${String(manifest.kind)} ${String(meta.name ?? meta.generateName ?? '')}`.trim();
-  const located = await new ResourcePaths(ctx.api).path(
-    String(manifest.apiVersion),
-    String(manifest.kind),
-    meta.namespace as string | undefined,
-  );
-  if (!located) throw new Error(`the cluster does not serve ${String(manifest.apiVersion)} ${String(manifest.kind)}`);
-  const headers = { 'content-type': 'application/json', ...impersonationHeaders(check.as) };
-  const res = await ctx.api.send(
-    'POST',
-    `${located.path}?dryRun=All&fieldManager=lab-grader`,
-    JSON.stringify(manifest),
-    headers,
-  );
-  const allowed = res.status >= 200 && res.status < 300;
-  const reason = allowed
-    ? ''
-    : String(
-        (() => {
-          try {
-            return res.json().message ?? res.text;
-          } catch {
-            return res.text;
-          }
-        })(),
-      );
-  if (check.expect === 'denied') {
-    if (allowed) return { passed: false, message: message(ctx.locale, 'admission.expectedDenied', { what }) };
-    if (check.messageContains && !reason.includes(check.messageContains)) {
-      return {
-        passed: false,
-        message: message(ctx.locale, 'admission.wrongMessage', { what, text: check.messageContains, reason }),
-      };
+/** Sends the manifest with server-side dry-run (as the given identity) and compares the outcome; eventually. */
+export default defineCheck({
+  kind: 'admission',
+  schema: z.object({
+    kind: z.literal('admission'),
+    /** A manifest sent with server-side dry-run: inline or a file in the lab folder. */
+    manifest: z.union([objectRef, z.string().min(1)]),
+    as: subject.optional(),
+    expect: z.enum(['denied', 'allowed']),
+    messageContains: z.string().optional(),
+  }),
+  messages: {
+    es: {
+      expectedDenied: 'El clúster admitió {what}, pero debería rechazarlo.',
+      expectedAllowed: 'El clúster rechazó {what}, pero debería admitirlo: {reason}',
+      wrongMessage: 'El clúster rechazó {what}, pero el motivo no menciona «{text}»: {reason}',
+      passDenied: 'El clúster rechaza {what}, como se espera.',
+      passAllowed: 'El clúster admite {what}, como se espera.',
+    },
+    en: {
+      expectedDenied: 'The cluster admitted {what}, but it should reject it.',
+      expectedAllowed: 'The cluster rejected {what}, but it should admit it: {reason}',
+      wrongMessage: 'The cluster rejected {what}, but the reason does not mention "{text}": {reason}',
+      passDenied: 'The cluster rejects {what}, as expected.',
+      passAllowed: 'The cluster admits {what}, as expected.',
+    },
+  },
+  eventually: true,
+  async run(check, ctx, say) {
+    const manifest = (
+      typeof check.manifest === 'string'
+        ? parseYaml(await readFile(join(ctx.labDir, check.manifest), 'utf8'))
+        : check.manifest
+    ) as Obj;
+    const meta = (manifest.metadata ?? {}) as Obj;
+    const what = `${String(manifest.kind)} ${String(meta.name ?? meta.generateName ?? '')}`.trim();
+    const located = await new ResourcePaths(ctx.api).path(
+      String(manifest.apiVersion),
+      String(manifest.kind),
+      meta.namespace as string | undefined,
+    );
+    if (!located) throw new Error(`the cluster does not serve ${String(manifest.apiVersion)} ${String(manifest.kind)}`);
+    const headers = { 'content-type': 'application/json', ...impersonationHeaders(check.as) };
+    const res = await ctx.api.send(
+      'POST',
+      `${located.path}?dryRun=All&fieldManager=lab-grader`,
+      JSON.stringify(manifest),
+      headers,
+    );
+    const allowed = res.status >= 200 && res.status < 300;
+    const reason = allowed
+      ? ''
+      : String(
+          (() => {
+            try {
+              return res.json().message ?? res.text;
+            } catch {
+              return res.text;
+            }
+          })(),
+        );
+    if (check.expect === 'denied') {
+      if (allowed) return { passed: false, message: say('expectedDenied', { what }) };
+      if (check.messageContains && !reason.includes(check.messageContains)) {
+        return {
+          passed: false,
+          message: say('wrongMessage', { what, text: check.messageContains, reason }),
+        };
+      }
+      return { passed: true, message: say('passDenied', { what }) };
     }
-    return { passed: true, message: message(ctx.locale, 'admission.passDenied', { what }) };
-  }
-  return allowed
-    ? { passed: true, message: message(ctx.locale, 'admission.passAllowed', { what }) }
-    : { passed: false, message: message(ctx.locale, 'admission.expectedAllowed', { what, reason }) };
-};
+    return allowed
+      ? { passed: true, message: say('passAllowed', { what }) }
+      : { passed: false, message: say('expectedAllowed', { what, reason }) };
+  },
+});

@@ -1,15 +1,39 @@
-import type { z } from 'zod';
-import type { commandCheck } from '../../../src/contracts/lab.ts';
-import { readCommandLog } from '../../lab/workspace.ts';
-import { message } from '../messages.ts';
-import type { CheckRunner } from '../types.ts';
+import { z } from 'zod';
+import { defineCheck } from '../plugin.ts';
 
-/** The session's command log holds a matching command that exited as expected (0 by default). */
-export const runCommand: CheckRunner<z.infer<typeof commandCheck>> = async (check, ctx) => {
-  const re = new RegExp(check.pattern);
-  const wanted = check.exitCode ?? 0;
-  const hit = (await readCommandLog(ctx.workspace)).reverse().find((c) => re.test(c.command) && c.exit === wanted);
-  if (hit) return { passed: true, message: message(ctx.locale, 'command.pass', { command: hit.command }) };
-  const exit = ctx.locale === 'es' ? ` (con código de salida ${wanted})` : ` (exiting with ${wanted})`;
-  return { passed: false, message: message(ctx.locale, 'command.missing', { pattern: `/${check.pattern}/`, exit }) };
-};
+/**
+ * The session's command log holds a matching command that exited as expected (0 by default).
+ * The log is written by the learner's own shell, so a determined learner can forge it:
+ * evidence for a course, not for an exam.
+ */
+export default defineCheck({
+  kind: 'command',
+  schema: z.object({
+    kind: z.literal('command'),
+    /** Regular expression matched against each logged command line. */
+    pattern: z.string().min(1),
+    exitCode: z.number().int().optional(),
+  }),
+  messages: {
+    es: {
+      missing: 'No has ejecutado todavía un comando que coincida con {pattern}{exit}.',
+      exit: ' (con código de salida {code})',
+      pass: 'Has ejecutado «{command}».',
+    },
+    en: {
+      missing: 'You have not run a command matching {pattern}{exit} yet.',
+      exit: ' (exiting with {code})',
+      pass: 'You ran "{command}".',
+    },
+  },
+  async run(check, ctx, say) {
+    const re = new RegExp(check.pattern);
+    const wanted = check.exitCode ?? 0;
+    const hit = (await ctx.commands()).reverse().find((c) => re.test(c.command) && c.exit === wanted);
+    if (hit) return { passed: true, message: say('pass', { command: hit.command }) };
+    return {
+      passed: false,
+      message: say('missing', { pattern: `/${check.pattern}/`, exit: say('exit', { code: wanted }) }),
+    };
+  },
+});

@@ -1,21 +1,25 @@
 import { DockerfileParser } from 'dockerfile-ast';
-import type { Locale } from '../../../src/contracts/locales.ts';
-import { message } from '../messages.ts';
+import { z } from 'zod';
+import { readHomeFile } from '../home-files.ts';
+import { defineCheck, type Say } from '../plugin.ts';
 
-export interface DockerfileRules {
-  minStages?: number;
-  nonRootUser?: boolean;
-  noLatest?: boolean;
-  finalBaseNot?: string[];
-}
+const rules = z.object({
+  minStages: z.number().int().positive().optional(),
+  nonRootUser: z.boolean().optional(),
+  noLatest: z.boolean().optional(),
+  /** Final-stage base images that are not allowed (full distributions). */
+  finalBaseNot: z.array(z.string().min(1)).optional(),
+});
+type DockerfileRules = z.infer<typeof rules>;
+type ProblemKey = 'stages' | 'latest' | 'root' | 'base';
 
 /** The first problem a Dockerfile has against the rules, in the learner's language; undefined when it passes. */
-export function dockerfileProblem(text: string, rules: DockerfileRules, locale: Locale): string | undefined {
+function dockerfileProblem(text: string, rules: DockerfileRules, say: Say<ProblemKey>): string | undefined {
   const dockerfile = DockerfileParser.parse(text);
   const froms = dockerfile.getFROMs();
   const stageNames = new Set(froms.map((f) => f.getBuildStage()).filter((s): s is string => Boolean(s)));
   if (rules.minStages && froms.length < rules.minStages) {
-    return message(locale, 'dockerfile.stages', { found: froms.length, wanted: rules.minStages });
+    return say('stages', { found: froms.length, wanted: rules.minStages });
   }
   if (rules.noLatest) {
     for (const from of froms) {
@@ -23,7 +27,7 @@ export function dockerfileProblem(text: string, rules: DockerfileRules, locale: 
       if (stageNames.has(name) || name === 'scratch') continue; // FROM <earlier stage>
       const tag = from.getImageTag();
       if (!from.getImageDigest() && (!tag || tag === 'latest')) {
-        return message(locale, 'dockerfile.latest', { image: from.getImage() ?? name });
+        return say('latest', { image: from.getImage() ?? name });
       }
     }
   }
@@ -33,7 +37,7 @@ export function dockerfileProblem(text: string, rules: DockerfileRules, locale: 
     const base = (final.getImageName() ?? '').split('/').pop() ?? '';
     const tag = final.getImageTag() ?? '';
     const minimalTag = /alpine|slim|distroless|nonroot|static|minimal/.test(tag);
-    if (rules.finalBaseNot.includes(base) && !minimalTag) return message(locale, 'dockerfile.base', { image });
+    if (rules.finalBaseNot.includes(base) && !minimalTag) return say('base', { image });
   }
   if (rules.nonRootUser && final) {
     const finalLine = final.getRange().start.line;
@@ -44,7 +48,44 @@ export function dockerfileProblem(text: string, rules: DockerfileRules, locale: 
     const last = users.at(-1);
     const distrolessNonroot = /nonroot/.test(final.getImageTag() ?? '');
     const user = last?.split(':')[0];
-    if ((!last && !distrolessNonroot) || user === 'root' || user === '0') return message(locale, 'dockerfile.root');
+    if ((!last && !distrolessNonroot) || user === 'root' || user === '0') return say('root');
   }
   return undefined;
 }
+
+/** A Dockerfile in HOME, read with a Dockerfile parser: stages, pinned tags, final base image, USER. */
+export default defineCheck({
+  kind: 'dockerfile',
+  schema: rules.extend({
+    kind: z.literal('dockerfile'),
+    /** The Dockerfile, relative to the learner's HOME. */
+    path: z.string().min(1),
+  }),
+  messages: {
+    es: {
+      missing: 'No encuentro el archivo {path}.',
+      notHardened: 'El Dockerfile {path} todavía no está endurecido: {problem}',
+      pass: 'El archivo {path} es correcto.',
+      stages: 'tiene {found} etapa(s) y se esperan al menos {wanted} (usa una construcción multietapa)',
+      latest: 'la imagen {image} usa la etiqueta latest o ninguna; fija una versión o un digest',
+      root: 'la etapa final se ejecuta como root; añade USER con un usuario sin privilegios',
+      base: 'la etapa final parte de {image}; usa una base mínima (distroless, alpine, slim)',
+    },
+    en: {
+      missing: 'The file {path} was not found.',
+      notHardened: 'The Dockerfile {path} is not hardened yet: {problem}',
+      pass: 'The file {path} is correct.',
+      stages: 'it has {found} stage(s) and at least {wanted} are expected (use a multi-stage build)',
+      latest: 'the image {image} uses the latest tag or no tag; pin a version or a digest',
+      root: 'the final stage runs as root; add USER with an unprivileged user',
+      base: 'the final stage starts from {image}; use a minimal base (distroless, alpine, slim)',
+    },
+  },
+  async run(check, ctx, say) {
+    const text = await readHomeFile(ctx, check.path);
+    if (text === undefined) return { passed: false, message: say('missing', { path: check.path }) };
+    const problem = dockerfileProblem(text, check, say);
+    if (problem) return { passed: false, message: say('notHardened', { path: check.path, problem }) };
+    return { passed: true, message: say('pass', { path: check.path }) };
+  },
+});

@@ -1,27 +1,45 @@
 import { execa } from 'execa';
-import type { z } from 'zod';
-import type { scriptCheck } from '../../../src/contracts/lab.ts';
-import { message } from '../messages.ts';
-import type { CheckRunner } from '../types.ts';
+import { z } from 'zod';
+import { defineCheck } from '../plugin.ts';
 
 /** The escape hatch: a bash script in the learner's environment; exit 0 passes. */
-export const runScript: CheckRunner<z.infer<typeof scriptCheck>> = async (check, ctx) => {
-  const seconds = check.timeoutSeconds ?? 15;
-  const result = await execa('bash', ['-c', check.run], {
-    cwd: ctx.home,
-    env: ctx.env,
-    extendEnv: false,
-    timeout: seconds * 1000,
-    cancelSignal: ctx.signal,
-    reject: false,
-    all: true,
-  });
-  if (result.timedOut) return { passed: false, message: message(ctx.locale, 'script.timeout', { seconds }) };
-  if (result.exitCode === 0) return { passed: true, message: message(ctx.locale, 'script.pass') };
-  const output = String(result.all ?? '')
-    .trim()
-    .split('\n')
-    .slice(-5)
-    .join('\n');
-  return { passed: false, message: message(ctx.locale, 'script.fail', { code: result.exitCode ?? -1, output }) };
-};
+export default defineCheck({
+  kind: 'script',
+  schema: z.object({
+    kind: z.literal('script'),
+    /** Runs with bash in the session's environment; exit 0 passes. */
+    run: z.string().min(1),
+  }),
+  messages: {
+    es: {
+      fail: 'La comprobación terminó con código {code}: {output}',
+      timeout: 'La comprobación tardó más de {seconds} s.',
+      pass: 'La comprobación terminó bien.',
+    },
+    en: {
+      fail: 'The check ended with code {code}: {output}',
+      timeout: 'The check took longer than {seconds} s.',
+      pass: 'The check passed.',
+    },
+  },
+  async run(check, ctx, say) {
+    const seconds = check.timeoutSeconds ?? 15;
+    const result = await execa('bash', ['-c', check.run], {
+      cwd: ctx.home,
+      env: ctx.env,
+      extendEnv: false,
+      timeout: seconds * 1000,
+      cancelSignal: ctx.signal,
+      reject: false,
+      all: true,
+    });
+    if (result.timedOut) return { passed: false, message: say('timeout', { seconds }) };
+    if (result.exitCode === 0) return { passed: true, message: say('pass') };
+    const output = String(result.all ?? '')
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .join('\n');
+    return { passed: false, message: say('fail', { code: result.exitCode ?? -1, output }) };
+  },
+});

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { objectRef } from '../../../src/contracts/lab.ts';
+import { describeRef, expectedFields, findObjects, partialMismatches } from '../object-match.ts';
+import { defineCheck } from '../plugin.ts';
+
+/** No object matches the reference (and its fields, when given); eventually. */
+export default defineCheck({
+  kind: 'absent',
+  schema: z.object({ kind: z.literal('absent'), object: objectRef }),
+  messages: {
+    es: {
+      present: '{what} todavía existe y debería haberse eliminado.',
+      pass: '{what} no existe, como se espera.',
+    },
+    en: {
+      present: '{what} still exists and should be gone.',
+      pass: '{what} does not exist, as expected.',
+    },
+  },
+  eventually: true,
+  async run(check, ctx, say) {
+    const what = describeRef(check.object);
+    const { objects } = await findObjects(ctx, check.object);
+    const expected = expectedFields(check.object);
+    const present = objects.some((o) => partialMismatches(expected, o).length === 0);
+    return present
+      ? { passed: false, message: say('present', { what }) }
+      : { passed: true, message: say('pass', { what }) };
+  },
+});
