@@ -17,6 +17,8 @@ import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
 import { ValidatingAdmissionPolicyPlugin } from './admission/validatingadmissionpolicy/plugin.ts';
 import { AuditLog } from './audit/log.ts';
 import { KyvernoPolicyStatusController } from './controllers/kyverno-policies.ts';
+import { KyvernoCelPolicyStatusController } from './controllers/kyverno-cel-policies.ts';
+import { ValidatingPolicyAdmission } from './admission/kyverno/cel/admission.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { PodLifecycleController } from './controllers/pods.ts';
@@ -223,6 +225,7 @@ export class EmbeddedCluster {
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
       new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
       new KyvernoAdmission(this.store, this.catalog, (): Registry => registry),
+      new ValidatingPolicyAdmission(this.store, this.catalog, (): Registry => registry),
       ...(this.options.admission ?? []),
     ];
     const registry: Registry = new Registry(this.store, admission);
@@ -272,6 +275,7 @@ export class EmbeddedCluster {
       new CrdController(ctx),
       new ClusterRoleAggregationController(ctx),
       new KyvernoPolicyStatusController(ctx),
+      new KyvernoCelPolicyStatusController(ctx),
       new NamespaceController(ctx),
       new ServiceAccountController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),

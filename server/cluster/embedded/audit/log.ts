@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { UserInfo } from '../authentication/user.ts';
 
 /** An audit.k8s.io/v1 Event, reduced to what admission adds annotations to. */
@@ -43,7 +43,17 @@ export class AuditLog {
     if (this.recent.length > 1000) this.recent.shift();
     if (this.path) {
       try {
-        appendFileSync(this.path, `${JSON.stringify(full)}\n`, { mode: 0o600 });
+        // O_NOFOLLOW: the session folder may be writable by the learner; never follow a planted link.
+        const fd = openSync(
+          this.path,
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+          0o600,
+        );
+        try {
+          writeSync(fd, `${JSON.stringify(full)}\n`);
+        } finally {
+          closeSync(fd);
+        }
       } catch {
         /* a missing directory loses the file copy, never the request */
       }

@@ -24,6 +24,17 @@ const reasonCodes: Record<string, number> = {
   RequestEntityTooLarge: 413,
 };
 
+export interface PolicyEvaluation {
+  policy: string;
+  binding: string;
+  actions: string[];
+  status: 'pass' | 'fail' | 'skip';
+  outcomes: ValidationOutcome[];
+  auditAnnotations: Record<string, string>;
+  /** Params, matchConditions or auditAnnotations that could not be evaluated (failurePolicy Fail). */
+  configurationError?: string;
+}
+
 interface Denial {
   policy: string;
   binding: string;
@@ -108,16 +119,19 @@ export class ValidatingAdmissionPolicyPlugin implements AdmissionPlugin {
     return found.map((o) => toCel(o));
   }
 
-  validate(attrs: AdmissionAttributes): void {
+  /**
+   * Every (policy, binding, param) evaluation that applies to the request, with what it
+   * decided: pass, fail (validations false or errored under failurePolicy Fail) or skip.
+   * Without bindings (Kyverno's CLI evaluates a lone policy) pass `unbound: true`.
+   */
+  evaluate(attrs: AdmissionAttributes, options: { unbound?: boolean } = {}): PolicyEvaluation[] {
     const policies = this.store.peek(policyStore);
-    if (policies.length === 0) return;
+    if (policies.length === 0) return [];
     const bindings = this.store.peek(bindingStore);
-    if (bindings.length === 0) return;
+    if (bindings.length === 0 && !options.unbound) return [];
     const namespace = attrs.namespace ? this.store.get('namespaces', '', attrs.namespace) : undefined;
     let base: Record<string, unknown> | undefined;
-    const denials: Denial[] = [];
-    const auditAnnotations: Record<string, string> = {};
-    const auditFailures: Obj[] = [];
+    const out: PolicyEvaluation[] = [];
     const sortedPolicies = [...policies].sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
     for (const policy of sortedPolicies) {
       const spec = (policy.spec ?? {}) as Obj;
@@ -125,21 +139,39 @@ export class ValidatingAdmissionPolicyPlugin implements AdmissionPlugin {
       if (!matchResourcesMatch(spec.matchConstraints as Obj | undefined, attrs, namespace)) continue;
       const failurePolicy = String(spec.failurePolicy ?? 'Fail');
       const env = admissionEnvironment(policyVariables(spec.paramKind !== undefined));
-      const mine = bindings
+      let mine = bindings
         .filter((b) => (b.spec as Obj | undefined)?.policyName === policyName)
         .sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+      if (mine.length === 0 && options.unbound)
+        mine = [
+          { apiVersion: '', kind: '', metadata: { name: '' }, spec: { policyName, validationActions: ['Deny'] } },
+        ];
       for (const binding of mine) {
         const bspec = (binding.spec ?? {}) as Obj;
-        if (!matchResourcesMatch(bspec.matchResources as Obj | undefined, attrs, namespace)) continue;
         const bindingName = String(binding.metadata.name);
         const actions = (bspec.validationActions as string[] | undefined) ?? [];
-        const params = this.params(policy, binding, attrs);
-        if (typeof params === 'string') {
-          if (failurePolicy === 'Fail')
-            denials.push({ policy: policyName, binding: bindingName, message: params, reason: 'Forbidden' });
+        const evaluation: PolicyEvaluation = {
+          policy: policyName,
+          binding: bindingName,
+          actions,
+          status: 'pass',
+          outcomes: [],
+          auditAnnotations: {},
+        };
+        out.push(evaluation);
+        if (!matchResourcesMatch(bspec.matchResources as Obj | undefined, attrs, namespace)) {
+          evaluation.status = 'skip';
           continue;
         }
+        const params = this.params(policy, binding, attrs);
+        if (typeof params === 'string') {
+          evaluation.status = failurePolicy === 'Fail' ? 'fail' : 'skip';
+          evaluation.configurationError = params;
+          continue;
+        }
+        if (params.length === 0) evaluation.status = 'skip';
         base ??= baseActivation(attrs, namespace, this.authorizer()) as unknown as Record<string, unknown>;
+        let matchedAny = false;
         for (const param of params) {
           const result = evaluatePolicyExpressions(
             env,
@@ -153,16 +185,35 @@ export class ValidatingAdmissionPolicyPlugin implements AdmissionPlugin {
             { ...base, params: param },
           );
           if (result.errors.length && failurePolicy === 'Fail') {
-            denials.push({ policy: policyName, binding: bindingName, message: result.errors[0]!, reason: 'Forbidden' });
+            evaluation.configurationError ??= result.errors[0];
+            evaluation.status = 'fail';
           }
           if (!result.matched) continue;
-          Object.assign(auditAnnotations, result.auditAnnotations);
+          matchedAny = true;
+          Object.assign(evaluation.auditAnnotations, result.auditAnnotations);
           for (const outcome of result.outcomes) {
             if (outcome.kind === 'error' && failurePolicy === 'Ignore') continue;
-            this.apply(attrs, actions, policyName, bindingName, outcome, denials, auditFailures);
+            evaluation.outcomes.push(outcome);
+            evaluation.status = 'fail';
           }
         }
+        if (!matchedAny && evaluation.status === 'pass') evaluation.status = 'skip';
       }
+    }
+    return out;
+  }
+
+  validate(attrs: AdmissionAttributes): void {
+    const evaluations = this.evaluate(attrs);
+    const denials: Denial[] = [];
+    const auditAnnotations: Record<string, string> = {};
+    const auditFailures: Obj[] = [];
+    for (const e of evaluations) {
+      Object.assign(auditAnnotations, e.auditAnnotations);
+      if (e.configurationError)
+        denials.push({ policy: e.policy, binding: e.binding, message: e.configurationError, reason: 'Forbidden' });
+      for (const outcome of e.outcomes)
+        this.apply(attrs, e.actions, e.policy, e.binding, outcome, denials, auditFailures);
     }
     if (auditFailures.length) auditAnnotations[failureKey] = JSON.stringify(auditFailures);
     if (Object.keys(auditAnnotations).length && !attrs.dryRun) this.recordAudit(attrs, auditAnnotations);
