@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { clusterUp, clusterUpUsage } from './cluster-up.ts';
 import { formatProblem, validateLabs } from '../labs/validate.ts';
-import { formatTable, testLabs } from '../labs/test-runner.ts';
-import { loadLabs } from '../lab/labs-catalog.ts';
+import { formatTable, testLabs } from './lab-tests.ts';
+import { loadLabs } from '../labs/catalog.ts';
 
 const defaultLabsDir = join(import.meta.dirname, '..', '..', 'labs');
 
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'list') {
     for (const lab of (await loadLabs(defaultLabsDir)).values()) {
       console.log(
-        `${lab.id.padEnd(28)} ${lab.backends.join(',').padEnd(16)} ${lab.definition?.exercises.length ?? 0} exercise(s)  ${lab.definition?.title.en ?? ''}`,
+        `${lab.id.padEnd(28)} ${lab.backends.join(',').padEnd(16)} ${lab.definition.exercises.length} exercise(s)  ${lab.definition.title.en}`,
       );
     }
     return 0;

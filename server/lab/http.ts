@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -8,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { toLocale } from '../../src/contracts/locales.ts';
 import { ApiError, terminalLimits } from '../../src/contracts/protocol.ts';
 import type { SessionManager } from './sessions.ts';
+import { toolInstalled } from './tools.ts';
 
 const learnerCookie = 'lab_learner';
 const maxJsonBody = 64 * 1024;
@@ -59,11 +58,6 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-/** Whether a command is on the server's PATH (labs tell learners what to install). */
-export function toolInstalled(name: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, name)));
-}
-
 /** Whether a WebSocket Origin belongs to this site (cross-site WebSocket hijacking guard). */
 export function originAllowed(origin: string | undefined, host: string | undefined, extra: string[] = []): boolean {
   if (origin === undefined) return true; // not a browser; the session token still applies
@@ -98,7 +92,7 @@ export function createLabHttp(
       return sendJson(
         res,
         200,
-        { progress: sessions.progress(learner.id, url.searchParams.get('lab') ?? undefined) },
+        { progress: sessions.exercises.progress(learner.id, url.searchParams.get('lab') ?? undefined) },
         cookieHeader,
       );
     }
@@ -117,12 +111,17 @@ export function createLabHttp(
       const locale = toLocale(url.searchParams.get('lang'));
       if (action === 'check') {
         if (!sessionId) throw new ApiError(400, 'bad_request', 'Checks run against a session.');
-        return sendJson(res, 200, await sessions.check(sessionId, learner.id, exerciseId, locale), cookieHeader);
+        return sendJson(
+          res,
+          200,
+          await sessions.exercises.check(sessionId, learner.id, exerciseId, locale),
+          cookieHeader,
+        );
       }
       const lab = labId ?? sessions.get(sessionId!, learner.id).labId;
       if (action === 'hint')
-        return sendJson(res, 200, sessions.hint(learner.id, lab, exerciseId, locale), cookieHeader);
-      return sendJson(res, 200, sessions.solution(learner.id, lab, exerciseId), cookieHeader);
+        return sendJson(res, 200, sessions.exercises.hint(learner.id, lab, exerciseId, locale), cookieHeader);
+      return sendJson(res, 200, sessions.exercises.solution(learner.id, lab, exerciseId), cookieHeader);
     }
     const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset)?$/.exec(path);
     if (!m) throw new ApiError(404, 'not_found', `No API endpoint at ${path}`);

@@ -18,7 +18,7 @@ export function createMetrics(sessions: SessionManager): Registry {
     help: 'Open learner terminals',
     registers: [registry],
     collect() {
-      this.set(sessions.terminalCount());
+      this.set(sessions.terminals.count());
     },
   });
   const provisioning = new Histogram({

@@ -5,7 +5,7 @@ import { execaRunner } from './backends/command-runner.ts';
 import { KindBackend } from './backends/kind.ts';
 import type { ClusterBackend } from './backends/types.ts';
 import { createLabHttp, type LabHttp } from './http.ts';
-import { loadLabs } from './labs-catalog.ts';
+import { loadLabs } from '../labs/catalog.ts';
 import { createMetrics } from './metrics.ts';
 import { SessionManager, type SessionLimits } from './sessions.ts';
 import { LabStore } from './store.ts';

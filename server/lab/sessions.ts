@@ -3,22 +3,14 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterBackend } from './backends/types.ts';
-import type { LabSummary } from './labs-catalog.ts';
-import {
-  ApiError,
-  type BackendCapabilities,
-  type ExerciseResult,
-  type HintResult,
-  type SessionInfo,
-  type SolutionResult,
-  type StageEvent,
-} from '../../src/contracts/protocol.ts';
+import type { CatalogLab, LabSummary } from '../labs/catalog.ts';
+import { ApiError, type BackendCapabilities, type SessionInfo, type StageEvent } from '../../src/contracts/protocol.ts';
 import type { LabStore, SessionRow } from './store.ts';
-import { Terminal } from './terminals.ts';
-import { prepareWorkspace, readCommandLog, resetWorkspace, workspacePaths } from './workspace.ts';
+import { Exercises } from './exercises.ts';
+import { SessionTerminals } from './session-terminals.ts';
+import type { Terminal } from './terminals.ts';
+import { prepareWorkspace, resetWorkspace } from './workspace.ts';
 import { applySetup } from './setup.ts';
-import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
-import type { Locale } from '../../src/contracts/locales.ts';
 
 export interface SessionLimits {
   maxSessions: number;
@@ -38,103 +30,56 @@ interface LiveSession {
   row: SessionRow;
   stages: StageEvent[];
   capabilities: BackendCapabilities;
-  terminals: Map<string, Terminal>;
   events: EventEmitter;
   ready: Promise<void>;
 }
 
-const terminalNameRe = /^[a-z0-9-]{1,32}$/;
-
 /**
- * Lab sessions: one workspace folder and one cluster each, shells in the workspace,
- * stage events while provisioning, TTLs and capacity limits, persisted in SQLite.
+ * Lab sessions: one workspace folder and one cluster each, stage events while provisioning,
+ * TTLs and capacity limits, persisted in SQLite. Their shells are `terminals`; checks, hints,
+ * solutions and progress are `exercises`.
  */
 export class SessionManager {
   private readonly live = new Map<string, LiveSession>();
   private readonly store: LabStore;
-  private readonly labs: Map<string, LabSummary>;
+  private readonly labs: Map<string, CatalogLab>;
   private readonly backends: Map<string, ClusterBackend>;
   private readonly dataDir: string;
   readonly limits: SessionLimits;
   private readonly preferredBackend: string;
-  /** bubblewrap binary when learner shells are sandboxed. */
-  private readonly bwrap?: string;
   private reaper?: NodeJS.Timeout;
   readonly metrics = new EventEmitter();
+  readonly terminals: SessionTerminals;
+  readonly exercises: Exercises;
 
   constructor(options: {
     store: LabStore;
-    labs: Map<string, LabSummary>;
+    labs: Map<string, CatalogLab>;
     backends: ClusterBackend[];
     dataDir: string;
     limits?: Partial<SessionLimits>;
     backend?: string;
     bwrap?: string;
   }) {
-    this.bwrap = options.bwrap;
+    this.terminals = new SessionTerminals({ bwrap: options.bwrap, onStart: () => this.metrics.emit('terminals') });
     this.store = options.store;
     this.labs = options.labs;
     this.backends = new Map(options.backends.map((b) => [b.name, b]));
     this.dataDir = options.dataDir;
     this.limits = { ...defaultLimits, ...options.limits };
     this.preferredBackend = options.backend ?? 'auto';
+    this.exercises = new Exercises(
+      { row: (id, learner) => this.require(id, learner).row, lab: (id) => this.lab(id), touch: (id) => this.touch(id) },
+      this.store,
+      this.metrics,
+    );
   }
 
-  /** Checks an exercise of the session's lab and records the attempt. */
-  async check(
-    id: string,
-    learner: string,
-    exerciseId: string,
-    locale: Locale,
-    options: { pollSeconds?: number } = {},
-  ): Promise<ExerciseResult> {
-    const live = this.require(id, learner);
-    if (live.row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
-    const lab = this.lab(live.row.labId);
-    if (!lab.definition) throw new ApiError(409, 'no_checks', `Lab "${lab.id}" has no exercises.`);
-    try {
-      const ws = workspacePaths(live.row.workspace);
-      const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(ws.root) };
-      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, graded, locale, options);
-      this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
-      this.metrics.emit('grader', result.passed ? 'pass' : 'fail');
-      this.touch(id);
-      return result;
-    } catch (error) {
-      if (error instanceof UnknownExerciseError) throw new ApiError(404, 'unknown_exercise', error.message);
-      throw error;
-    }
-  }
-
-  private exercise(labId: string, exerciseId: string) {
-    const exercise = this.lab(labId).definition?.exercises.find((e) => e.id === exerciseId);
-    if (!exercise) throw new ApiError(404, 'unknown_exercise', `Lab "${labId}" has no exercise "${exerciseId}".`);
-    return exercise;
-  }
-
-  /** Unlocks and returns the hints shown so far (one more each call). */
-  hint(learner: string, labId: string, exerciseId: string, locale: Locale): HintResult {
-    const exercise = this.exercise(labId, exerciseId);
-    const shown = this.store.showHint(learner, labId, exerciseId, exercise.hints.length);
-    return { hints: exercise.hints.slice(0, shown).map((h) => h[locale]), remaining: exercise.hints.length - shown };
-  }
-
-  /** The reference solution; showing it is recorded in the learner's progress. */
-  solution(learner: string, labId: string, exerciseId: string): SolutionResult {
-    const exercise = this.exercise(labId, exerciseId);
-    this.store.recordSolutionShown(learner, labId, exerciseId);
-    return { commands: exercise.solution.commands ?? [], files: exercise.solution.files ?? {} };
-  }
-
-  progress(learner: string, labId?: string) {
-    return this.store.progressFor(learner, labId);
-  }
-
-  labList(): LabSummary[] {
+  labList(): CatalogLab[] {
     return [...this.labs.values()];
   }
 
-  lab(labId: string): LabSummary {
+  lab(labId: string): CatalogLab {
     const lab = this.labs.get(labId);
     if (!lab)
       throw new ApiError(
@@ -198,7 +143,6 @@ export class SessionManager {
       row,
       stages: [],
       capabilities: { containers: false, limitations: [] },
-      terminals: new Map(),
       events: new EventEmitter(),
       ready: Promise.resolve(),
     };
@@ -326,41 +270,13 @@ export class SessionManager {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  /** The named terminal of a session, started on first use. */
+  /** The named terminal of a ready session, started on first use. */
   terminal(id: string, name: string): Terminal {
     const live = this.require(id);
     if (live.row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
-    if (!terminalNameRe.test(name))
-      throw new ApiError(400, 'bad_terminal', 'Terminal names are 1-32 lowercase letters, digits or dashes.');
-    let terminal = live.terminals.get(name);
-    if (!terminal || terminal.exited !== undefined) {
-      if (live.terminals.size >= 6 && !terminal)
-        throw new ApiError(429, 'too_many_terminals', 'At most 6 terminals per session.');
-      terminal = new Terminal(
-        name,
-        workspacePaths(live.row.workspace),
-        { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: process.env.LANG ?? 'C.UTF-8' },
-        this.bwrap,
-      );
-      live.terminals.set(name, terminal);
-      this.metrics.emit('terminals');
-    }
+    const terminal = this.terminals.open(id, live.row.workspace, name);
     this.touch(id);
     return terminal;
-  }
-
-  /** Process ids of the running shells (for measurements and leak checks). */
-  terminalPids(): number[] {
-    return [...this.live.values()].flatMap((l) =>
-      [...l.terminals.values()].filter((t) => t.exited === undefined).map((t) => t.pid),
-    );
-  }
-
-  terminalCount(): number {
-    let n = 0;
-    for (const live of this.live.values())
-      n += [...live.terminals.values()].filter((t) => t.exited === undefined).length;
-    return n;
   }
 
   touch(id: string): void {
@@ -370,16 +286,11 @@ export class SessionManager {
     this.store.touch(id, live.row.lastActive);
   }
 
-  private killTerminals(live: LiveSession): void {
-    for (const t of live.terminals.values()) t.kill();
-    live.terminals.clear();
-  }
-
   /** Fresh cluster and workspace for the same lab. */
   async reset(id: string, learner: string): Promise<SessionInfo> {
     const live = this.require(id, learner);
     await live.ready.catch(() => undefined);
-    this.killTerminals(live);
+    this.terminals.closeAll(live.row.id);
     const backend = this.backends.get(live.row.backend)!;
     await backend.destroy(id, live.row.workspace);
     await resetWorkspace(live.row.workspace);
@@ -395,7 +306,7 @@ export class SessionManager {
   async end(id: string, learner?: string): Promise<void> {
     const live = this.require(id, learner);
     await live.ready.catch(() => undefined);
-    this.killTerminals(live);
+    this.terminals.closeAll(live.row.id);
     await this.backends.get(live.row.backend)?.destroy(id, live.row.workspace);
     await rm(live.row.workspace, { recursive: true, force: true });
     live.row.state = 'ended';
@@ -433,7 +344,7 @@ export class SessionManager {
   async shutdown(): Promise<void> {
     if (this.reaper) clearInterval(this.reaper);
     for (const live of this.live.values()) {
-      this.killTerminals(live);
+      this.terminals.closeAll(live.row.id);
       await live.ready.catch(() => undefined);
       await this.backends.get(live.row.backend)?.suspend?.(live.row.id);
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KubeClient } from '../kube/client.ts';
 import { ResourcePaths } from '../kube/resources.ts';
-import type { LabSummary } from './labs-catalog.ts';
+import type { LabSummary } from '../labs/catalog.ts';
 
 /** Creates the lab's setup manifests in a fresh cluster (objects that already exist are kept). */
 export async function applySetup(kubeconfig: string, lab: LabSummary): Promise<void> {

@@ -1,6 +1,6 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LabSummary } from './labs-catalog.ts';
+import type { LabSummary } from '../labs/catalog.ts';
 
 export interface Workspace {
   root: string;

@@ -45,8 +45,8 @@ export async function benchLabSessions(): Promise<boolean> {
     idle.push({ client, terminal });
   }
   await new Promise((r) => setTimeout(r, 500));
-  const shells = lab.sessions.terminalCount();
-  const pids = lab.sessions.terminalPids();
+  const shells = lab.sessions.terminals.count();
+  const pids = lab.sessions.terminals.pids();
   const shellRss = pids.reduce((sum, pid) => sum + rssOf(pid), 0) / Math.max(1, pids.length);
   const serverRssPerSession = (rssOf(process.pid) - rssBefore) / idle.length;
 

@@ -10,7 +10,7 @@ import {
   type RunOptions,
 } from '../../server/lab/backends/command-runner.ts';
 import { KindBackend, parseKindProgress } from '../../server/lab/backends/kind.ts';
-import type { LabSummary } from '../../server/lab/labs-catalog.ts';
+import type { LabSummary } from '../../server/labs/catalog.ts';
 
 /** Plain (non-TTY) stderr of a successful `kind create cluster`, as kind v0.2x prints it. */
 const createSuccess = [

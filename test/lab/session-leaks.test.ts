@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../../server/lab/backends/embedded.ts';
-import { loadLabs } from '../../server/lab/labs-catalog.ts';
+import { loadLabs } from '../../server/labs/catalog.ts';
 import { SessionManager } from '../../server/lab/sessions.ts';
 import { LabStore } from '../../server/lab/store.ts';
 import { projectRoot } from '../helpers/project.ts';

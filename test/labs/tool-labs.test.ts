@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { gradeExercise } from '../../server/grading/exercise.ts';
-import { loadLabs } from '../../server/lab/labs-catalog.ts';
-import type { LabSummary } from '../../server/lab/labs-catalog.ts';
+import { loadLabs } from '../../server/labs/catalog.ts';
+import type { CatalogLab } from '../../server/labs/catalog.ts';
 import { readCommandLog, workspacePaths } from '../../server/lab/workspace.ts';
 import { projectRoot } from '../helpers/project.ts';
 
@@ -16,7 +16,7 @@ import { projectRoot } from '../helpers/project.ts';
  * key files cosign produces.
  */
 let cluster: EmbeddedCluster;
-let labs: Map<string, LabSummary>;
+let labs: Map<string, CatalogLab>;
 const dirs: string[] = [];
 const trivyReport = join(projectRoot, '..', 'shared', 'conformance', 'tools', 'trivy', 'debian-buster.json.golden');
 
@@ -49,7 +49,7 @@ async function grade(labId: string, exercise: string, root: string) {
   const lab = labs.get(labId)!;
   const ws = workspacePaths(root);
   const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(root) };
-  return gradeExercise(lab.definition!, lab.dir, exercise, graded, 'en', { pollSeconds: 0 });
+  return gradeExercise(lab.definition, lab.dir, exercise, graded, 'en', { pollSeconds: 0 });
 }
 
 describe.skipIf(!existsSync(trivyReport))('lab "trivy-scan" against a real Trivy report', () => {

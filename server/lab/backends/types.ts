@@ -1,5 +1,5 @@
 import type { BackendCapabilities, StageEvent } from '../../../src/contracts/protocol.ts';
-import type { LabSummary } from '../labs-catalog.ts';
+import type { LabSummary } from '../../labs/catalog.ts';
 
 export interface ProvisionRequest {
   sessionId: string;

@@ -1,5 +1,5 @@
 import type { Lab } from '../../src/contracts/lab.ts';
-import { labDirs, loadLab } from '../labs/load.ts';
+import { labDirs, loadLab } from './load.ts';
 
 export interface LabPersona {
   name: string;
@@ -15,12 +15,16 @@ export interface LabSummary {
   addons: string[];
   tools: string[];
   setup: string[];
-  definition?: Lab;
+}
+
+/** A lab of the catalogue: what the lab server needs, with its full definition. */
+export interface CatalogLab extends LabSummary {
+  definition: Lab;
 }
 
 /** Loads every valid lab under labsDir; invalid ones are reported and skipped (see `labs validate`). */
-export async function loadLabs(labsDir: string): Promise<Map<string, LabSummary>> {
-  const labs = new Map<string, LabSummary>();
+export async function loadLabs(labsDir: string): Promise<Map<string, CatalogLab>> {
+  const labs = new Map<string, CatalogLab>();
   for (const dir of await labDirs(labsDir)) {
     const { lab, problems } = await loadLab(dir, labsDir);
     if (!lab) {

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EmbeddedBackend } from '../lab/backends/embedded.ts';
-import { loadLabs, type LabSummary } from '../lab/labs-catalog.ts';
+import { loadLabs, type CatalogLab } from '../labs/catalog.ts';
 import { SessionManager } from '../lab/sessions.ts';
 import { LabStore } from '../lab/store.ts';
 import type { Terminal } from '../lab/terminals.ts';
-import { toolInstalled } from '../lab/http.ts';
+import { toolInstalled } from '../lab/tools.ts';
 import { readCommandLog, workspacePaths } from '../lab/workspace.ts';
 
 export interface LabTestRow {
@@ -70,8 +70,8 @@ export async function testLabs(labsDir: string, only: string[] = []): Promise<La
   return rows;
 }
 
-async function testLab(sessions: SessionManager, lab: LabSummary): Promise<LabTestRow[]> {
-  const def = lab.definition!;
+async function testLab(sessions: SessionManager, lab: CatalogLab): Promise<LabTestRow[]> {
+  const def = lab.definition;
   const missingTools = def.tools.filter((tool) => !toolInstalled(tool));
   const skip = !def.backends.includes('embedded')
     ? 'this lab runs on kind only'
@@ -95,7 +95,7 @@ async function testLab(sessions: SessionManager, lab: LabSummary): Promise<LabTe
   const rows: LabTestRow[] = [];
   for (const exercise of def.exercises) {
     // Nothing converges on a fresh session: check once instead of waiting for the poll timeout.
-    const result = await sessions.check(info.id, learner, exercise.id, 'en', { pollSeconds: 0 });
+    const result = await sessions.exercises.check(info.id, learner, exercise.id, 'en', { pollSeconds: 0 });
     rows.push({
       lab: lab.id,
       exercise: exercise.id,
@@ -114,7 +114,7 @@ async function testLab(sessions: SessionManager, lab: LabSummary): Promise<LabTe
       await writeFile(join(home, target), content);
     }
     for (const command of exercise.solution.commands ?? []) await runInTerminal(terminal, workspace, command);
-    const result = await sessions.check(info.id, learner, exercise.id, 'en');
+    const result = await sessions.exercises.check(info.id, learner, exercise.id, 'en');
     rows[i]!.passesAfter = result.passed;
     if (!result.passed)
       rows[i]!.detail = result.results

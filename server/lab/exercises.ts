@@ -1,0 +1,83 @@
+import type { EventEmitter } from 'node:events';
+import type { Locale } from '../../src/contracts/locales.ts';
+import {
+  ApiError,
+  type ExerciseResult,
+  type HintResult,
+  type ProgressEntry,
+  type SolutionResult,
+} from '../../src/contracts/protocol.ts';
+import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
+import type { CatalogLab } from '../labs/catalog.ts';
+import type { LabStore, SessionRow } from './store.ts';
+import { readCommandLog, workspacePaths } from './workspace.ts';
+
+/** What exercises need from the session lifecycle. */
+export interface SessionLookup {
+  /** The learner's open session; 404 when unknown or someone else's. */
+  row(id: string, learner: string): SessionRow;
+  lab(labId: string): CatalogLab;
+  touch(id: string): void;
+}
+
+/** The exercise side of a lab: check (graded against the session), hints, solution and progress. */
+export class Exercises {
+  private readonly sessions: SessionLookup;
+  private readonly store: LabStore;
+  private readonly metrics: EventEmitter;
+
+  constructor(sessions: SessionLookup, store: LabStore, metrics: EventEmitter) {
+    this.sessions = sessions;
+    this.store = store;
+    this.metrics = metrics;
+  }
+
+  /** Checks an exercise of the session's lab and records the attempt. */
+  async check(
+    id: string,
+    learner: string,
+    exerciseId: string,
+    locale: Locale,
+    options: { pollSeconds?: number } = {},
+  ): Promise<ExerciseResult> {
+    const row = this.sessions.row(id, learner);
+    if (row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
+    const lab = this.sessions.lab(row.labId);
+    try {
+      const ws = workspacePaths(row.workspace);
+      const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(ws.root) };
+      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, graded, locale, options);
+      this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
+      this.metrics.emit('grader', result.passed ? 'pass' : 'fail');
+      this.sessions.touch(id);
+      return result;
+    } catch (error) {
+      if (error instanceof UnknownExerciseError) throw new ApiError(404, 'unknown_exercise', error.message);
+      throw error;
+    }
+  }
+
+  private exercise(labId: string, exerciseId: string) {
+    const exercise = this.sessions.lab(labId).definition.exercises.find((e) => e.id === exerciseId);
+    if (!exercise) throw new ApiError(404, 'unknown_exercise', `Lab "${labId}" has no exercise "${exerciseId}".`);
+    return exercise;
+  }
+
+  /** Unlocks and returns the hints shown so far (one more each call). */
+  hint(learner: string, labId: string, exerciseId: string, locale: Locale): HintResult {
+    const exercise = this.exercise(labId, exerciseId);
+    const shown = this.store.showHint(learner, labId, exerciseId, exercise.hints.length);
+    return { hints: exercise.hints.slice(0, shown).map((h) => h[locale]), remaining: exercise.hints.length - shown };
+  }
+
+  /** The reference solution; showing it is recorded in the learner's progress. */
+  solution(learner: string, labId: string, exerciseId: string): SolutionResult {
+    const exercise = this.exercise(labId, exerciseId);
+    this.store.recordSolutionShown(learner, labId, exerciseId);
+    return { commands: exercise.solution.commands ?? [], files: exercise.solution.files ?? {} };
+  }
+
+  progress(learner: string, labId?: string): ProgressEntry[] {
+    return this.store.progressFor(learner, labId);
+  }
+}
