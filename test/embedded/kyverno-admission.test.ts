@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster.stop());
 
-const crashingPolicy = (name: string, failurePolicy: 'Fail' | 'Ignore'): KubeObject => ({
+const crashingPolicy = (name: string, failurePolicy: 'Fail' | 'Ignore', failureAction = 'Enforce'): KubeObject => ({
   apiVersion: 'kyverno.io/v1',
   kind: 'ClusterPolicy',
   metadata: { name },
@@ -32,7 +32,7 @@ const crashingPolicy = (name: string, failurePolicy: 'Fail' | 'Ignore'): KubeObj
         name: 'broken-expression',
         match: { any: [{ resources: { kinds: ['ConfigMap'] } }] },
         validate: {
-          failureAction: 'Audit',
+          failureAction,
           deny: {
             conditions: {
               all: [{ key: '{{ request.object.data | not_a_function(@) }}', operator: 'Equals', value: 'x' }],
@@ -69,6 +69,15 @@ describe('Kyverno admission failure policy', () => {
     );
     expect(cluster.store.get('configmaps', 'default', 'blocked')).toBeUndefined();
     await cluster.registry.delete(cpol, '', 'crashes', opts());
+  });
+
+  it('never blocks on an Audit rule, even when it errors (Kyverno evaluates Audit apart)', async () => {
+    const cpol = cluster.catalog.find('kyverno.io', 'v1', 'clusterpolicies')!;
+    await cluster.registry.create(cpol, '', crashingPolicy('audit-crashes', 'Fail', 'Audit'), opts());
+    const configmaps = cluster.catalog.find('', 'v1', 'configmaps')!;
+    const created = await cluster.registry.create(configmaps, 'default', cm('audited'), opts());
+    expect(created.metadata.name).toBe('audited');
+    await cluster.registry.delete(cpol, '', 'audit-crashes', opts());
   });
 
   it('admits when failurePolicy is Ignore', async () => {

@@ -19,6 +19,8 @@ import { AuditLog } from './audit/log.ts';
 import { KyvernoPolicyStatusController } from './controllers/kyverno-policies.ts';
 import { KyvernoCelPolicyStatusController } from './controllers/kyverno-cel-policies.ts';
 import { ValidatingPolicyAdmission } from './admission/kyverno/cel/admission.ts';
+import { BackgroundQueue } from './admission/kyverno/background.ts';
+import { KyvernoBackgroundController } from './controllers/kyverno-background.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { PodLifecycleController } from './controllers/pods.ts';
@@ -161,6 +163,8 @@ export class EmbeddedCluster {
   readonly options: ClusterOptions;
   /** Audit events carrying admission annotations (ValidatingAdmissionPolicy Audit actions). */
   audit = new AuditLog();
+  /** Generate and mutate-existing work Kyverno's admission hands to its background controller. */
+  private readonly kyvernoQueue = new BackgroundQueue();
   private server?: Server;
   private ca?: ClusterCa;
   private controllers?: ControllerManager;
@@ -224,7 +228,7 @@ export class EmbeddedCluster {
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
       new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
-      new KyvernoAdmission(this.store, this.catalog, (): Registry => registry),
+      new KyvernoAdmission(this.store, this.catalog, (): Registry => registry, this.kyvernoQueue),
       new ValidatingPolicyAdmission(this.store, this.catalog, (): Registry => registry),
       ...(this.options.admission ?? []),
     ];
@@ -276,6 +280,7 @@ export class EmbeddedCluster {
       new ClusterRoleAggregationController(ctx),
       new KyvernoPolicyStatusController(ctx),
       new KyvernoCelPolicyStatusController(ctx),
+      new KyvernoBackgroundController(ctx, this.kyvernoQueue),
       new NamespaceController(ctx),
       new ServiceAccountController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),

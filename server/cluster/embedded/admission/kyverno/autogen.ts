@@ -30,6 +30,20 @@ function nestPattern(pattern: unknown, path: string[]): unknown {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), pattern);
 }
 
+/** Mutations of a Pod moved onto a pod template: nested patches and JSON-patch paths. */
+function convertMutate(mutate: Obj, templatePath: string[]): Obj {
+  const out = { ...mutate };
+  if (out.patchStrategicMerge !== undefined)
+    out.patchStrategicMerge = nestPattern(out.patchStrategicMerge, templatePath);
+  if (typeof out.patchesJson6902 === 'string')
+    out.patchesJson6902 = out.patchesJson6902.replace(
+      /(path:\s*["']?)\/(spec|metadata)(\/|["'\s]|$)/gm,
+      `$1/${templatePath.join('/')}/$2$3`,
+    );
+  if (Array.isArray(out.foreach)) out.foreach = (out.foreach as Obj[]).map((f) => convertMutate(f, templatePath));
+  return out;
+}
+
 /** Whether Kyverno would generate Pod-controller rules for this rule. */
 export function canAutogen(rule: Obj): boolean {
   const filters = filtersOf(rule.match as Obj | undefined);
@@ -54,12 +68,15 @@ function convert(rule: Obj, name: string, kinds: string[], templatePath: string[
   if (validate.pattern !== undefined) validate.pattern = nestPattern(validate.pattern, templatePath);
   if (Array.isArray(validate.anyPattern))
     validate.anyPattern = validate.anyPattern.map((p) => nestPattern(p, templatePath));
-  out.validate = validate;
+  if (rule.validate) out.validate = validate;
+  else delete out.validate;
+  if (out.mutate) out.mutate = convertMutate(out.mutate as Obj, templatePath);
   for (const [from, to] of [
     ['request.object.spec', `${objectPath}.spec`],
     ['request.object.metadata', `${objectPath}.metadata`],
   ] as const) {
-    out = { ...out, validate: rewriteStrings(out.validate, from, to) as Obj };
+    if (out.validate) out = { ...out, validate: rewriteStrings(out.validate, from, to) as Obj };
+    if (out.mutate) out = { ...out, mutate: rewriteStrings(out.mutate, from, to) as Obj };
     if (out.preconditions) out.preconditions = rewriteStrings(out.preconditions, from, to);
     if (out.context) out.context = rewriteStrings(out.context, from, to);
   }
@@ -86,7 +103,8 @@ export function withAutogenRules(policy: Obj): Obj[] {
   const out: Obj[] = [];
   for (const rule of rules) {
     out.push(rule);
-    if (!canAutogen(rule) || !rule.validate) continue;
+    const mutatesPods = rule.mutate !== undefined && (rule.mutate as Obj).targets === undefined;
+    if (!canAutogen(rule) || (!rule.validate && !mutatesPods)) continue;
     const plain = controllers.filter((c) => c !== 'CronJob');
     if (plain.length) out.push(convert(rule, `autogen-${String(rule.name)}`, plain, ['spec', 'template']));
     if (annotation === undefined || controllers.includes('CronJob')) {

@@ -5,7 +5,17 @@ import type { ResourceCatalog } from '../../registry/catalog.ts';
 import type { Store } from '../../storage/store.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { subjectMatches } from '../../authorization/rbac/authorizer.ts';
-import { evaluatePolicy, requestContext, type EngineRequest, type RuleResult } from './engine.ts';
+import { withAutogenRules } from './autogen.ts';
+import { storeReaders, policyKey, type BackgroundQueue } from './background.ts';
+import {
+  evaluatePolicy,
+  mutatePolicy,
+  requestContext,
+  type EngineOptions,
+  type EngineRequest,
+  type RuleResult,
+} from './engine.ts';
+import { excluded, matchBlockMatches } from './match.ts';
 import { blockedMessage } from './messages.ts';
 import { validatePolicy } from './policy-validation.ts';
 import { writeReport } from './reports.ts';
@@ -44,11 +54,82 @@ export class KyvernoAdmission implements AdmissionPlugin {
   private readonly store: Store;
   private readonly registry: () => Registry;
   private readonly catalog: ResourceCatalog;
+  private readonly queue: BackgroundQueue | undefined;
 
-  constructor(store: Store, catalog: ResourceCatalog, registry: () => Registry) {
+  constructor(store: Store, catalog: ResourceCatalog, registry: () => Registry, queue?: BackgroundQueue) {
     this.store = store;
     this.catalog = catalog;
     this.registry = registry;
+    this.queue = queue;
+  }
+
+  /** Context loaders and kyverno.io PolicyExceptions, as rules read them. */
+  private engineOptions(): EngineOptions {
+    return {
+      loaders: storeReaders(this.store, this.catalog).loaders,
+      exceptions: this.store.peek('policyexceptions.kyverno.io') as unknown as Obj[],
+    };
+  }
+
+  /** Whether Kyverno's resource filters leave this request alone. */
+  private filtered(attrs: AdmissionAttributes): boolean {
+    const def = attrs.resource;
+    if (filteredKinds.has(def.kind) || (def.kind === 'Pod' && attrs.subresource === 'binding')) return true;
+    if (filteredNamespaces.has(attrs.namespace) || (def.kind === 'Namespace' && filteredNamespaces.has(attrs.name)))
+      return true;
+    return def.group === 'wgpolicyk8s.io' || def.group === 'kyverno.io' || def.group === 'policies.kyverno.io';
+  }
+
+  /** Mutate rules (not mutate-existing) change the object before validation, policy by policy. */
+  mutate(attrs: AdmissionAttributes): void {
+    if (!attrs.object || attrs.operation === 'DELETE' || attrs.operation === 'CONNECT' || this.filtered(attrs)) return;
+    const def = attrs.resource;
+    const policies = this.policies(def.namespaced ? attrs.namespace : '').filter((p) =>
+      (((p.spec as Obj | undefined)?.rules as Obj[] | undefined) ?? []).some((r) => r?.mutate),
+    );
+    if (policies.length === 0) return;
+    const options = this.engineOptions();
+    let object = attrs.object;
+    for (const policy of [...policies].sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)))) {
+      const { patched } = mutatePolicy(policy as unknown as Obj, this.request(attrs, object, attrs.oldObject), options);
+      object = patched as unknown as KubeObject;
+    }
+    // The registry keeps its reference to the object: change it in place.
+    if (object !== attrs.object) {
+      const target = attrs.object as unknown as Obj;
+      for (const key of Object.keys(target)) delete target[key];
+      Object.assign(target, object);
+    }
+  }
+
+  /** Generate and mutate-existing rules matching a stored trigger, handed to the background controller. */
+  private queueBackground(attrs: AdmissionAttributes, stored: KubeObject, policies: readonly KubeObject[]): void {
+    if (!this.queue || (attrs.operation !== 'CREATE' && attrs.operation !== 'UPDATE')) return;
+    const request = this.request(attrs, stored, attrs.oldObject);
+    for (const policy of policies) {
+      for (const rule of withAutogenRules(policy as unknown as Obj)) {
+        const type = rule.generate ? 'generate' : (rule.mutate as Obj | undefined)?.targets ? 'mutate' : undefined;
+        if (!type) continue;
+        if (
+          !matchBlockMatches(rule.match as Obj | undefined, request) ||
+          excluded(rule.exclude as Obj | undefined, request)
+        )
+          continue;
+        this.queue.push({
+          type,
+          policy: policyKey(policy),
+          rule: String(rule.name),
+          trigger: {
+            resource: attrs.resource.group ? `${attrs.resource.plural}.${attrs.resource.group}` : attrs.resource.plural,
+            namespace: stored.metadata.namespace ?? '',
+            name: stored.metadata.name ?? '',
+            uid: stored.metadata.uid ?? '',
+          },
+          operation: attrs.operation,
+          user: { username: attrs.user.username, groups: attrs.user.groups },
+        });
+      }
+    }
   }
 
   private policies(namespace: string): readonly KubeObject[] {
@@ -112,16 +193,14 @@ export class KyvernoAdmission implements AdmissionPlugin {
       if (problem) throw badRequest(`admission webhook "validate-policy.kyverno.svc" denied the request: ${problem}`);
       return;
     }
-    if (filteredKinds.has(def.kind) || (def.kind === 'Pod' && attrs.subresource === 'binding')) return;
-    if (filteredNamespaces.has(attrs.namespace) || (def.kind === 'Namespace' && filteredNamespaces.has(attrs.name)))
-      return;
-    if (def.group === 'wgpolicyk8s.io' || def.group === 'kyverno.io') return;
+    if (this.filtered(attrs)) return;
     const policies = this.policies(def.namespaced ? attrs.namespace : '');
     if (policies.length === 0) return;
     const object = attrs.object ?? attrs.oldObject;
     if (!object) return;
     const request = this.request(attrs, object, attrs.oldObject);
     const context = requestContext(request);
+    const options = this.engineOptions();
     const blocked = new Map<string, Map<string, string>>();
     const reportResults: Array<{ policy: KubeObject; result: RuleResult }> = [];
     let webhook = 'validate.kyverno.svc-fail';
@@ -130,7 +209,7 @@ export class KyvernoAdmission implements AdmissionPlugin {
       const failurePolicy = String(spec.failurePolicy ?? 'Fail');
       let results: RuleResult[];
       try {
-        results = evaluatePolicy(policy as unknown as Obj, request, context);
+        results = evaluatePolicy(policy as unknown as Obj, request, context, options);
       } catch (error) {
         // A crashing policy fails closed unless its failurePolicy is Ignore.
         if (failurePolicy === 'Ignore') continue;
@@ -155,12 +234,15 @@ export class KyvernoAdmission implements AdmissionPlugin {
             const before = evaluatePolicy(
               policy as unknown as Obj,
               this.request(attrs, attrs.oldObject, undefined),
+              undefined,
+              options,
             ).find((r) => r.rule === result.rule);
             if (before?.status === 'fail') violation = false;
           }
         }
-        // Enforce failures block; so does any rule error under failurePolicy Fail (fail closed).
-        if (violation && (result.action === 'Enforce' || result.status === 'error')) {
+        // Enforce failures block, and Enforce rule errors under failurePolicy Fail (fail closed).
+        // Audit rules are evaluated apart, as Kyverno's HandleValidationAudit does: they never block.
+        if (violation && result.action === 'Enforce') {
           if (failurePolicy === 'Ignore') webhook = 'validate.kyverno.svc-ignore';
           const rules = blocked.get(result.policy) ?? new Map<string, string>();
           rules.set(result.rule, result.message);
@@ -192,5 +274,6 @@ export class KyvernoAdmission implements AdmissionPlugin {
     if (reportResults.length && attrs.operation !== 'DELETE') {
       attrs.onCommit.push((stored) => writeReport(this.registry(), this.catalog, stored, reportResults));
     }
+    attrs.onCommit.push((stored) => this.queueBackground(attrs, stored, policies));
   }
 }

@@ -1,4 +1,6 @@
 import { operators } from './conditions.ts';
+import { unsupportedContextTypes } from './context.ts';
+import { controlNames } from './pod-security.ts';
 import { filtersOf } from './match.ts';
 import { validatePatternSyntax } from './pattern.ts';
 import { variablesIn } from './variables.ts';
@@ -50,6 +52,8 @@ export function validatePolicy(policy: Obj): string | undefined {
         return `only select variables are allowed in background mode. Set spec.background=false to disable background mode for this policy rule: invalid variable used: {{${unsafe}}}`;
       }
     }
+    const unsupported = unsupportedFeature(rule, at);
+    if (unsupported) return unsupported;
     const validate = rule.validate as Obj | undefined;
     if (validate) {
       const patternError =
@@ -72,18 +76,58 @@ export function validatePolicy(policy: Obj): string | undefined {
   return undefined;
 }
 
-/** Rule types the embedded engine cannot run; the policy's Ready condition says so. */
+const kindNote = 'use the kind backend, where the real Kyverno runs';
+
+/**
+ * Features the embedded engine cannot run, refused when the policy is written (never accepted
+ * as Ready and ignored): the message names the field and why.
+ */
+function unsupportedFeature(rule: Obj, at: string): string | undefined {
+  const prefix = 'the embedded cluster cannot run';
+  if (rule.verifyImages !== undefined)
+    return `${at}.verifyImages: ${prefix} image verification (it needs a container registry); ${kindNote}`;
+  const validate = rule.validate as Obj | undefined;
+  if (validate?.manifests !== undefined)
+    return `${at}.validate.manifests: ${prefix} manifest signature verification; ${kindNote}`;
+  if (validate?.assert !== undefined) return `${at}.validate.assert: ${prefix} assertion trees; ${kindNote}`;
+  if (validate?.cel !== undefined)
+    return `${at}.validate.cel: ${prefix} validate.cel rules; write a ValidatingPolicy (policies.kyverno.io/v1) instead, or ${kindNote}`;
+  const entries = [
+    ...((rule.context as Obj[] | undefined) ?? []).map((c, i) => [c, `${at}.context[${i}]`] as const),
+    ...(((rule.mutate as Obj | undefined)?.foreach as Obj[] | undefined) ?? []).flatMap((f, j) =>
+      ((f.context as Obj[] | undefined) ?? []).map((c, i) => [c, `${at}.mutate.foreach[${j}].context[${i}]`] as const),
+    ),
+  ];
+  for (const [entry, path] of entries) {
+    const kind = unsupportedContextTypes.find((k) => entry[k] !== undefined);
+    if (kind) return `${path}.${kind}: ${prefix} ${kind} context entries; ${kindNote}`;
+    if ((entry.apiCall as Obj | undefined)?.service !== undefined)
+      return `${path}.apiCall.service: ${prefix} calls to services; ${kindNote}`;
+  }
+  const mutate = rule.mutate as Obj | undefined;
+  if (
+    mutate &&
+    mutate.patchStrategicMerge === undefined &&
+    mutate.patchesJson6902 === undefined &&
+    mutate.foreach === undefined
+  )
+    return `${at}.mutate: one of patchStrategicMerge, patchesJson6902 or foreach is required`;
+  const pss = validate?.podSecurity as Obj | undefined;
+  if (pss) {
+    if (!['privileged', 'baseline', 'restricted'].includes(String(pss.level)))
+      return `${at}.validate.podSecurity.level: Unsupported value: "${String(pss.level)}": supported values: "baseline", "privileged", "restricted"`;
+    for (const [i, ex] of ((pss.exclude as Obj[] | undefined) ?? []).entries())
+      if (!controlNames.includes(String(ex.controlName)))
+        return `${at}.validate.podSecurity.exclude[${i}].controlName: Unsupported value: "${String(ex.controlName)}"`;
+  }
+  return undefined;
+}
+
+/** Rule types the embedded engine cannot run (refused at apply time, so normally none). */
 export function unsupportedRules(policy: Obj): string[] {
   const rules = (((policy.spec as Obj | undefined)?.rules as Obj[] | undefined) ?? []).filter(Boolean);
-  const out: string[] = [];
-  for (const rule of rules) {
-    for (const kind of ['mutate', 'generate', 'verifyImages'] as const) {
-      if (rule[kind] !== undefined) out.push(`${String(rule.name)} (${kind})`);
-    }
-    const validate = rule.validate as Obj | undefined;
-    for (const kind of ['podSecurity', 'cel', 'manifests', 'foreach', 'assert'] as const) {
-      if (validate?.[kind] !== undefined) out.push(`${String(rule.name)} (validate.${kind})`);
-    }
-  }
-  return out;
+  return rules.flatMap((rule, i) => {
+    const problem = unsupportedFeature(rule, `spec.rules[${i}]`);
+    return problem ? [`${String(rule.name)} (${problem.split(':')[0]})`] : [];
+  });
 }

@@ -47,6 +47,22 @@ function registerKyvernoFunctions(): void {
   registerFunction('base64_decode', ([s]) => Buffer.from(String(s), 'base64').toString('utf8'), str);
   registerFunction('base64_encode', ([s]) => Buffer.from(String(s)).toString('base64'), str);
   registerFunction(
+    'items',
+    ([object, keyName, valueName]) =>
+      Object.entries((object as Record<string, unknown>) ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => ({ [String(keyName)]: k, [String(valueName)]: v })) as never,
+    [{ types: [TYPE_OBJECT] }, ...str, ...str],
+  );
+  registerFunction(
+    'object_from_lists',
+    ([keys, values]) =>
+      Object.fromEntries(
+        ((keys as unknown[]) ?? []).map((k, i) => [String(k), ((values as unknown[]) ?? [])[i] ?? null]),
+      ) as never,
+    [{ types: [TYPE_ANY] }, { types: [TYPE_ANY] }],
+  );
+  registerFunction(
     'label_match',
     ([selector, labels]) =>
       Object.entries((selector as Record<string, string>) ?? {}).every(

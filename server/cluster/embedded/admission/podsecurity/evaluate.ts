@@ -21,6 +21,11 @@ export function minorOf(version: string): number {
  * them: baseline checks by id, then restricted checks by id.
  */
 export function evaluatePod(pod: PodView, policy: LevelVersion): CheckResult[] {
+  return evaluatePodChecks(pod, policy).map((f) => f.result);
+}
+
+/** Like evaluatePod, with the id of each failed check (for exclusions by control). */
+export function evaluatePodChecks(pod: PodView, policy: LevelVersion): Array<{ id: string; result: CheckResult }> {
   if (policy.level === 'privileged') return [];
   const minor = minorOf(policy.version);
   const windows = (pod.spec.os as { name?: string } | undefined)?.name === 'windows';
@@ -32,11 +37,11 @@ export function evaluatePod(pod: PodView, policy: LevelVersion): CheckResult[] {
     ...applicable.filter((c) => c.level === 'baseline' && !overridden.has(c.id)),
     ...applicable.filter((c) => c.level === 'restricted'),
   ];
-  const failures: CheckResult[] = [];
+  const failures: Array<{ id: string; result: CheckResult }> = [];
   for (const check of ordered) {
     if (check.linuxOnly && windows && minor >= 25) continue;
     const result = check.run(pod, minor);
-    if (result) failures.push(result);
+    if (result) failures.push({ id: check.id, result });
   }
   return failures;
 }
