@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { objectRef } from '../../../src/contracts/lab.ts';
-import { describeRef, expectedFields, findObjects, partialMismatches } from '../object-match.ts';
+import { assertionTree, describeRef, expectedFields, findObjects, partialMismatches } from '../object-match.ts';
 import { defineCheck } from '../plugin.ts';
 
 /** No object matches the reference (and its fields, when given); eventually. */
 export default defineCheck({
   kind: 'absent',
-  schema: z.object({ kind: z.literal('absent'), object: objectRef }),
+  schema: z.object({ kind: z.literal('absent'), object: assertionTree }),
   messages: {
     es: {
       present: '{what} todavía existe y debería haberse eliminado.',

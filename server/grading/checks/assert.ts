@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { objectRef } from '../../../src/contracts/lab.ts';
-import { describeMismatches, describeRef, expectedFields, findObjects, partialMismatches } from '../object-match.ts';
+import {
+  assertionTree,
+  describeMismatches,
+  describeRef,
+  expectedFields,
+  findObjects,
+  partialMismatches,
+} from '../object-match.ts';
 import { defineCheck } from '../plugin.ts';
 
 /** The object exists and contains every field given (kuttl/Chainsaw partial match); eventually. */
@@ -9,7 +15,7 @@ export default defineCheck({
   schema: z.object({
     kind: z.literal('assert'),
     /** Partial object: every field given must match (kuttl/Chainsaw semantics). */
-    object: objectRef,
+    object: assertionTree,
   }),
   messages: {
     es: {
@@ -48,10 +54,11 @@ export default defineCheck({
       if (mismatches.length === 0) return { passed: true, message: say('pass', { what }) };
       if (!closest || mismatches.length < closest.length) closest = mismatches;
     }
+    const diff = describeMismatches(closest ?? [], say('expected'), say('got'));
     return {
       passed: false,
       message: say('mismatch', { what }),
-      diff: describeMismatches(closest ?? [], say('expected'), say('got')),
+      ...(diff ? { diff } : {}),
     };
   },
 });
