@@ -3,6 +3,7 @@ import type { Lab } from '../../src/contracts/lab.ts';
 import type { Locale } from '../../src/contracts/locales.ts';
 import type { ExerciseResult } from '../../src/contracts/protocol.ts';
 import { endpointFromKubeconfig, KubeClient } from '../kube/client.ts';
+import { message } from './messages.ts';
 import { runChecks } from './run.ts';
 import type { LoggedCommand } from './types.ts';
 
@@ -22,10 +23,17 @@ export async function gradeExercise(
   exerciseId: string,
   ws: GradedWorkspace,
   locale: Locale,
-  options: { pollSeconds?: number } = {},
+  options: { pollSeconds?: number; backend?: string } = {},
 ): Promise<ExerciseResult> {
   const exercise = lab.exercises.find((e) => e.id === exerciseId);
   if (!exercise) throw new UnknownExerciseError(`Lab "${lab.id}" has no exercise "${exerciseId}".`);
+  if (exercise.backends && options.backend && !(exercise.backends as string[]).includes(options.backend)) {
+    const text = message(locale, 'exercise.backend', {
+      backends: exercise.backends.join(', '),
+      backend: options.backend,
+    });
+    return { exercise: exerciseId, passed: false, results: [{ kind: 'backend', passed: false, message: text }] };
+  }
   const kubeconfig = await readFile(ws.kubeconfig, 'utf8');
   const endpoint = endpointFromKubeconfig(kubeconfig);
   const api = new KubeClient(endpoint);

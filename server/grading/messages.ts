@@ -7,11 +7,15 @@ const texts = {
     'check.timeout': 'La comprobación tardó más de {seconds} s y se canceló.',
     'check.error': 'La comprobación no se pudo completar: {error}',
     'check.unknownKind': 'Este laboratorio usa un tipo de comprobación desconocido: {kind}.',
+    'exercise.backend':
+      'Este ejercicio solo se puede corregir en el backend {backends} (contenedores reales), y esta sesión usa el backend {backend}. Lee la solución guiada y sigue con los demás ejercicios.',
   },
   en: {
     'check.timeout': 'The check took longer than {seconds} s and was stopped.',
     'check.error': 'The check could not be completed: {error}',
     'check.unknownKind': 'This lab uses an unknown kind of check: {kind}.',
+    'exercise.backend':
+      'This exercise can only be graded on the {backends} backend (real containers), and this session runs on the {backend} backend. Read the walkthrough and go on with the other exercises.',
   },
 } as const;
 

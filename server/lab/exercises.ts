@@ -46,7 +46,10 @@ export class Exercises {
     try {
       const ws = workspacePaths(row.workspace);
       const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(ws.root) };
-      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, graded, locale, options);
+      const result = await gradeExercise(lab.definition, lab.dir, exerciseId, graded, locale, {
+        ...options,
+        backend: row.backend,
+      });
       this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
       this.metrics.emit('grader', result.passed ? 'pass' : 'fail');
       this.sessions.touch(id);

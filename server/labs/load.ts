@@ -148,6 +148,14 @@ export async function loadLab(dir: string, root = dir): Promise<{ lab?: LoadedLa
       });
   });
   lab.exercises.forEach((ex, i) => {
+    const outside = (ex.backends ?? []).filter((b) => !lab.backends.includes(b));
+    if (outside.length)
+      problems.push({
+        file: file(yamlPath),
+        line: lineOf(doc, counter, ['exercises', i, 'backends']),
+        field: `exercises[${i}].backends`,
+        message: `${outside.join(', ')} is not one of the lab's backends (${lab.backends.join(', ')})`,
+      });
     ex.checks.forEach((c, j) => {
       if (c.kind === 'admission' && typeof c.manifest === 'string' && !exists(c.manifest)) {
         problems.push({

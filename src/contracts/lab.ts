@@ -50,6 +50,14 @@ export const exercise = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'exercise ids are lowercase words joined by dashes'),
     title: localized,
+    /**
+     * Where this exercise can be graded, when narrower than the lab's `backends` (an attack that
+     * needs real containers in a lab whose defence also runs on the embedded cluster).
+     */
+    backends: z
+      .array(z.enum(['embedded', 'kind']))
+      .min(1)
+      .optional(),
     checks: z.array(checkEnvelope).min(1, 'every exercise needs at least one check'),
     hints: z.array(localized).min(1, 'every exercise needs at least one hint'),
     solution: z
