@@ -160,12 +160,13 @@ describe('lab sessions', () => {
     expect((second.json.results as Array<{ message: string }>).map((r) => r.message)).toEqual([
       'Namespace shop is as expected.',
       'The cluster rejects Pod privileged-probe, as expected.',
+      'The cluster rejects Pod privileged-init-probe, as expected.',
       'The cluster admits Pod hardened-probe, as expected.',
     ]);
     const hint1 = await client.request('POST', `/api/sessions/${s.id}/exercises/least-privilege/hint?lang=en`);
     expect(hint1.json).toEqual({
       hints: [
-        'You need a ServiceAccount `ci`, a Role with the `get` and `list` verbs on `pods`, and a RoleBinding joining them.',
+        'You need a ServiceAccount `ci`, a Role with the `get` and `list` verbs on `pods`, and a RoleBinding joining them, all in `shop`.',
       ],
       remaining: 1,
     });
