@@ -3,7 +3,7 @@ import type { Locale } from '../i18n/ui.ts';
 
 export type ModuleEntry = CollectionEntry<'modules'>;
 
-/** Entry ids look like "es/modules/intro"; the slug is the last part. */
+/** Entry ids look like "es/modules/threat-model"; the slug is the last part. */
 export function moduleSlug(entry: ModuleEntry): string {
   return entry.id.split('/').at(-1) ?? entry.id;
 }

@@ -26,7 +26,7 @@ describe('course home in real Chromium', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('es');
     expect(await page.locator('h1').innerText()).toBe('Seguridad en Kubernetes');
     const modules = page.locator('ol.modules li');
-    // Every published module appears, in its frontmatter order.
+    // Every published module appears, in its frontmatter order: M0 (order 0) first.
     const dir = join(projectRoot, 'content', 'es', 'modules');
     const expected = readdirSync(dir)
       .map((f) => splitFrontmatter(readFileSync(join(dir, f), 'utf8')).frontmatter)
@@ -36,7 +36,7 @@ describe('course home in real Chromium', () => {
     const texts = await modules.allInnerTexts();
     expect(texts).toHaveLength(expected.length);
     expected.forEach((title, i) => expect(texts[i]).toContain(title));
-    expect(expected).toContain('Introducción a la seguridad en Kubernetes');
+    expect(expected[0]).toBe('Modelo de amenazas y responsabilidad compartida');
     expect(expected).toContain('Seguridad de imágenes');
     await page.close();
   });
@@ -47,10 +47,10 @@ describe('course home in real Chromium', () => {
     await page.getByRole('link', { name: 'English' }).click();
     await page.waitForURL(/\/en\/$/);
     expect(await page.locator('h2').first().innerText()).toBe('Modules');
-    await page.getByRole('link', { name: 'Introduction to Kubernetes security' }).click();
-    await page.waitForURL(/\/en\/modules\/intro\/$/);
-    expect(await page.locator('article h1').innerText()).toBe('Introduction to Kubernetes security');
-    expect(await page.locator('article').innerText()).toContain('press Check');
+    await page.getByRole('link', { name: 'Threat model and shared responsibility' }).click();
+    await page.waitForURL(/\/en\/modules\/threat-model\/$/);
+    expect(await page.locator('article h1').innerText()).toBe('Threat model and shared responsibility');
+    expect(await page.locator('article').innerText()).toContain('Recon from a pod');
     await page.close();
   });
 });

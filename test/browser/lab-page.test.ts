@@ -91,7 +91,7 @@ describe('keyboard and accessibility', () => {
 
   it.each([
     ['home', 'es/'],
-    ['module', 'en/modules/intro/'],
+    ['module', 'en/modules/threat-model/'],
     ['lab', 'es/labs/security-basics/'],
     ['progress', 'en/progress/'],
   ])(

@@ -13,8 +13,8 @@ describe('server/main.ts', () => {
   });
 
   it.each([
-    ['es', 'Módulos', 'Introducción a la seguridad en Kubernetes'],
-    ['en', 'Modules', 'Introduction to Kubernetes security'],
+    ['es', 'Módulos', 'Modelo de amenazas y responsabilidad compartida'],
+    ['en', 'Modules', 'Threat model and shared responsibility'],
   ])('serves /%s/ with the module list', async (locale, heading, moduleTitle) => {
     const res = await fetch(`${server.url}${locale}/`);
     expect(res.status).toBe(200);
@@ -23,12 +23,12 @@ describe('server/main.ts', () => {
     expect(html).toContain(`<html lang="${locale}"`);
     expect(html).toContain(heading);
     expect(html).toContain(moduleTitle);
-    expect(html).toContain(`href="/${locale}/modules/intro/"`);
+    expect(html).toContain(`href="/${locale}/modules/threat-model/"`);
   });
 
   it('serves a module page in both locales', async () => {
-    const es = await fetch(`${server.url}es/modules/intro/`);
-    const en = await fetch(`${server.url}en/modules/intro/`);
+    const es = await fetch(`${server.url}es/modules/threat-model/`);
+    const en = await fetch(`${server.url}en/modules/threat-model/`);
     expect([es.status, en.status]).toEqual([200, 200]);
     expect(await en.text()).toContain('Back to modules');
   });
