@@ -47,6 +47,11 @@ function resolveAnchors(patch: unknown, resource: unknown): unknown {
           out.push({ ...identity, ...(resolved as Obj) });
         }
         if (hasGlobal && globalMisses === elements.length) throw new GlobalSkip();
+      } else if (isObj(item)) {
+        // A plain element merges into the resource element with the same name: resolve its nested anchors there.
+        const peer = elements.find((e) => isObj(e) && item.name !== undefined && e.name === item.name);
+        const resolved = resolveAnchors(item, peer);
+        if (resolved !== undefined) out.push(resolved);
       } else out.push(item);
     }
     return out;
