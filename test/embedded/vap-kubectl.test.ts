@@ -187,6 +187,30 @@ describe.skipIf(!binary)('ValidatingAdmissionPolicy through real kubectl 1.33', 
     expect(actions.stderr).toContain('must not contain both Deny and Warn');
   });
 
+  it('type-checks expressions against the schema of the matched kinds in status', async () => {
+    const typo = replicaPolicy('typo').replace('object.spec.replicas <= 5', 'object.spec.replica <= 5');
+    expect((await k.run(['apply', '-f', await k.file('typo.yaml', typo)])).code).toBe(0);
+    await k.cluster.settle();
+    const out = await k.run([
+      'get',
+      'validatingadmissionpolicy',
+      'typo',
+      '-o',
+      'jsonpath={.status.typeChecking.expressionWarnings[0].warning}',
+    ]);
+    expect(out.stdout).toBe(
+      "apps/v1, Kind=Deployment: ERROR: <input>:1:13: undefined field 'replica'\n | object.spec.replica <= 5\n | ............^",
+    );
+    const field = await k.run([
+      'get',
+      'validatingadmissionpolicy',
+      'typo',
+      '-o',
+      'jsonpath={.status.typeChecking.expressionWarnings[0].fieldRef}',
+    ]);
+    expect(field.stdout).toBe('spec.validations[0].expression');
+  });
+
   it('does not serve MutatingAdmissionPolicy (beta and off by default in 1.34)', async () => {
     const map = stringify({
       apiVersion: 'admissionregistration.k8s.io/v1beta1',

@@ -21,6 +21,7 @@ import { KyvernoCelPolicyStatusController } from './controllers/kyverno-cel-poli
 import { ValidatingPolicyAdmission } from './admission/kyverno/cel/admission.ts';
 import { BackgroundQueue } from './admission/kyverno/background.ts';
 import { KyvernoBackgroundController } from './controllers/kyverno-background.ts';
+import { ValidatingAdmissionPolicyStatusController } from './controllers/validating-admission-policy-status.ts';
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { PodLifecycleController } from './controllers/pods.ts';
@@ -281,6 +282,7 @@ export class EmbeddedCluster {
       new KyvernoPolicyStatusController(ctx),
       new KyvernoCelPolicyStatusController(ctx),
       new KyvernoBackgroundController(ctx, this.kyvernoQueue),
+      new ValidatingAdmissionPolicyStatusController(ctx),
       new NamespaceController(ctx),
       new ServiceAccountController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),
