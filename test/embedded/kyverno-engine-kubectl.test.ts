@@ -173,4 +173,53 @@ describe.skipIf(!binary)('Kyverno ClusterPolicy engine through real kubectl 1.33
     const out = await k.run(['run', 'ok', '-n', 'audit-only', '--image=nginx:1.27']);
     expect(out.code, out.stderr).toBe(0);
   });
+
+  it('background scans report resources that existed before the policy', async () => {
+    await k.run(['create', 'namespace', 'scanned']);
+    expect((await k.run(['run', 'old', '-n', 'scanned', '--image=registry.example.com/app:latest'])).code).toBe(0);
+    const policy = clusterPolicy('no-latest-scan', [
+      {
+        name: 'no-latest',
+        match: inNamespace('scanned', ['Pod']),
+        validate: {
+          failureAction: 'Audit',
+          message: 'no latest',
+          pattern: { spec: { containers: [{ image: '!*:latest' }] } },
+        },
+      },
+    ]);
+    expect((await k.run(['apply', '-f', await k.file('scan.yaml', policy)])).code).toBe(0);
+    await k.cluster.settle();
+    const out = await k.run([
+      'get',
+      'policyreports',
+      '-n',
+      'scanned',
+      '-o',
+      'jsonpath={.items[0].scope.name} {.items[0].results[0].result} {.items[0].results[0].properties.process}',
+    ]);
+    expect(out.stdout).toBe('old fail background scan');
+  });
+
+  it('failureActionOverrides turn an Audit rule into Enforce in chosen namespaces', async () => {
+    await k.run(['create', 'namespace', 'strict']);
+    await k.run(['create', 'namespace', 'lenient']);
+    const policy = clusterPolicy('team-label', [
+      {
+        name: 'team',
+        match: { any: [{ resources: { kinds: ['Pod'], namespaces: ['strict', 'lenient'] } }] },
+        validate: {
+          failureAction: 'Audit',
+          failureActionOverrides: [{ action: 'Enforce', namespaces: ['strict'] }],
+          message: 'pods need a team label',
+          pattern: { metadata: { labels: { team: '?*' } } },
+        },
+      },
+    ]);
+    expect((await k.run(['apply', '-f', await k.file('override.yaml', policy)])).code).toBe(0);
+    expect((await k.run(['run', 'p', '-n', 'strict', '--image=registry.example.com/app:1.0'])).stderr).toContain(
+      'pods need a team label',
+    );
+    expect((await k.run(['run', 'p', '-n', 'lenient', '--image=registry.example.com/app:1.0'])).code).toBe(0);
+  });
 });
