@@ -119,6 +119,30 @@ describe.skipIf(!binary)('Kyverno ValidatingPolicy through real kubectl 1.33', (
     });
   });
 
+  it('scans resources that existed before the policy (background scan)', async () => {
+    await k.run(['create', 'namespace', 'existing']);
+    expect((await k.run(['run', 'before', '-n', 'existing', '--image=nginx:1.27'])).code).toBe(0);
+    const policy = trustedRegistry('trusted-registry-scan', ['Audit'], {
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] },
+        ],
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'existing' } },
+      },
+    });
+    await k.run(['apply', '-f', await k.file('vpol-scan.yaml', policy)]);
+    await k.cluster.settle();
+    const out = await k.run([
+      'get',
+      'policyreports',
+      '-n',
+      'existing',
+      '-o',
+      'jsonpath={.items[0].scope.name} {.items[0].results[0].policy} {.items[0].results[0].result} {.items[0].results[0].properties.process}',
+    ]);
+    expect(out.stdout).toBe('before trusted-registry-scan fail background scan');
+  });
+
   it('rejects a ValidatingPolicy whose expression does not compile, at apply time', async () => {
     const bad = trustedRegistry('broken', ['Deny']).replace("registry() == 'registry.example.com'", 'registry() ==');
     expect(bad).toContain('registry() ==)');

@@ -1,4 +1,8 @@
 import { withAutogenRules } from '../admission/kyverno/autogen.ts';
+import { ValidatingPolicyAdmission } from '../admission/kyverno/cel/admission.ts';
+import { autogenConfigs } from '../admission/kyverno/cel/autogen.ts';
+import { matchResourcesMatch } from '../admission/validatingadmissionpolicy/match.ts';
+import type { AdmissionAttributes } from '../registry/admission.ts';
 import { storeReaders, type BackgroundQueue, type BackgroundRequest } from '../admission/kyverno/background.ts';
 import { evaluatePolicy, mutateTargets, type EngineRequest, type RuleResult } from '../admission/kyverno/engine.ts';
 import { generateForRule, type GeneratedResource } from '../admission/kyverno/generate.ts';
@@ -14,6 +18,7 @@ import type { Controller, ControllerContext } from './context.ts';
 type Obj = Record<string, unknown>;
 
 const policyStores = ['clusterpolicies.kyverno.io', 'policies.kyverno.io'];
+const celPolicyStores = ['validatingpolicies.policies.kyverno.io', 'namespacedvalidatingpolicies.policies.kyverno.io'];
 const controllerUser = {
   username: 'system:serviceaccount:kyverno:kyverno-background-controller',
   groups: ['system:serviceaccounts', 'system:serviceaccounts:kyverno', 'system:authenticated'],
@@ -90,6 +95,12 @@ export class KyvernoBackgroundController implements Controller {
   async sync(): Promise<void> {
     const policies = this.policies();
     for (const request of this.queue.drain()) await this.handle(request, policies);
+    for (const policy of celPolicyStores.flatMap((s) => this.ctx.store.list(s))) {
+      const version = `${policy.metadata.uid}@${policy.metadata.resourceVersion}`;
+      if (this.seen.has(version)) continue;
+      this.seen.add(version);
+      this.celBackgroundScan(policy);
+    }
     if (policies.length === 0) return;
     for (const policy of policies) {
       const version = `${policy.metadata.uid}@${policy.metadata.resourceVersion}`;
@@ -140,6 +151,54 @@ export class KyvernoBackgroundController implements Controller {
       }
     }
     if (spec.background !== false) this.backgroundScan(policy, rules);
+  }
+
+  /** A ValidatingPolicy's background scan (evaluation.background.enabled, on by default). */
+  private celBackgroundScan(policy: KubeObject): void {
+    const spec = specOf(policy);
+    if (((spec.evaluation as Obj | undefined)?.background as Obj | undefined)?.enabled === false) return;
+    const engine = new ValidatingPolicyAdmission(this.ctx.store, this.ctx.catalog, () => this.ctx.registry);
+    const specs = [spec, ...Object.values(autogenConfigs(spec)).map((c) => c.spec)];
+    for (const def of this.ctx.catalog.all()) {
+      if (def.virtual || def.group === 'wgpolicyk8s.io' || def.kind === 'ReplicaSet') continue;
+      const namespace = policy.kind === 'NamespacedValidatingPolicy' ? policy.metadata.namespace : undefined;
+      for (const object of this.ctx.store.list(storageName(def), namespace)) {
+        if (['kube-system', 'kube-public', 'kube-node-lease', 'kyverno'].includes(object.metadata.namespace ?? ''))
+          continue;
+        const attrs: AdmissionAttributes = {
+          operation: 'CREATE',
+          resource: def,
+          subresource: '',
+          namespace: def.namespaced ? (object.metadata.namespace ?? '') : '',
+          name: object.metadata.name ?? '',
+          object,
+          user: controllerUser,
+          dryRun: false,
+          warnings: [],
+          onCommit: [],
+        };
+        const ns = attrs.namespace ? this.ctx.store.get('namespaces', '', attrs.namespace) : undefined;
+        if (!specs.some((s) => matchResourcesMatch(s.matchConstraints as Obj | undefined, attrs, ns))) continue;
+        const results = engine.evaluate(attrs, [policy]);
+        if (results.length === 0) continue;
+        writeReport(
+          this.ctx.registry,
+          this.ctx.catalog,
+          object,
+          results.map((r) => ({
+            policy,
+            result: {
+              policy: String(policy.metadata.name),
+              rule: '',
+              status: r.status,
+              message: r.message,
+              action: 'Audit',
+            },
+          })),
+          'KyvernoValidatingPolicy',
+        );
+      }
+    }
   }
 
   /** Background scan: every existing resource the policy's validate rules match, into PolicyReports. */

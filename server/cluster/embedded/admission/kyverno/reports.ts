@@ -5,6 +5,13 @@ import type { RuleResult } from './engine.ts';
 
 type Obj = Record<string, unknown>;
 
+/** How reports name a policy: "name", or "namespace/name" for namespaced policies. */
+function policyName(policy: KubeObject): string {
+  return policy.metadata.namespace
+    ? `${policy.metadata.namespace}/${policy.metadata.name}`
+    : String(policy.metadata.name);
+}
+
 /** Kyverno's selectProcess: "background scan" whenever background processing is on, as upstream reports it. */
 function processOf(policy: KubeObject): string {
   const spec = (policy.spec ?? {}) as Obj;
@@ -41,7 +48,11 @@ export function writeReport(
   } catch {
     existing = undefined;
   }
-  const kept = (((existing?.results as Obj[] | undefined) ?? []) as Obj[]).filter((r) => r.source !== source);
+  // Results of the same engine for the policies evaluated now are replaced; the rest stay.
+  const evaluated = new Set(results.map(({ policy }) => policyName(policy)));
+  const kept = (((existing?.results as Obj[] | undefined) ?? []) as Obj[]).filter(
+    (r) => r.source !== source || !evaluated.has(String(r.policy)),
+  );
   for (const r of kept)
     if (typeof r.result === 'string' && r.result in summary) summary[r.result as keyof typeof summary]++;
   const fresh = results.map(({ policy, result }) => {
@@ -50,7 +61,7 @@ export function writeReport(
     const status = result.status === 'fail' && !scored ? 'warn' : result.status;
     summary[status]++;
     const entry: Obj = {
-      policy: policy.metadata.namespace ? `${policy.metadata.namespace}/${policy.metadata.name}` : policy.metadata.name,
+      policy: policyName(policy),
       rule: result.rule,
       result: status,
       message: result.message,
