@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CelEnvironment } from '../../server/cluster/embedded/admission/cel/environment.ts';
-import { fromCel, toCel } from '../../server/cluster/embedded/admission/cel/values.ts';
+import { CelEnvironment } from '../../server/cluster/embedded/cel/environment.ts';
+import { fromCel, toCel } from '../../server/cluster/embedded/cel/values.ts';
 
 const env = new CelEnvironment(['object']);
 const object = toCel({

@@ -1,8 +1,8 @@
 import type { AdmissionAttributes } from '../../registry/admission.ts';
 import type { Authorizer } from '../../authorization/authorizer.ts';
 import type { KubeObject } from '../../storage/types.ts';
-import { AuthzAuthorizer } from '../cel/library/authz.ts';
-import { toCel } from '../cel/values.ts';
+import { AuthzAuthorizer } from '../../cel/library/authz.ts';
+import { toCel } from '../../cel/values.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
-import { CelEvaluationError, type CelEnvironment } from '../cel/environment.ts';
-import { runtimeCostBudget } from '../cel/cost.ts';
-import { celText } from '../cel/values.ts';
+import { CelEvaluationError, type CelEnvironment } from '../../cel/environment.ts';
+import { runtimeCostBudget } from '../../cel/cost.ts';
+import { celText } from '../../cel/values.ts';
 
 type Obj = Record<string, unknown>;
 

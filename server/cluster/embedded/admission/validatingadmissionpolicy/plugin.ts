@@ -6,9 +6,9 @@ import type { ResourceCatalog } from '../../registry/catalog.ts';
 import { selectorMatches } from '../../storage/selectors.ts';
 import type { Store } from '../../storage/store.ts';
 import type { KubeObject } from '../../storage/types.ts';
-import { toCel } from '../cel/values.ts';
+import { toCel } from '../../cel/values.ts';
 import { baseActivation } from './activation.ts';
-import { admissionEnvironment, policyVariables } from './compile.ts';
+import { admissionEnvironment, policyVariables } from '../../cel/admission.ts';
 import { evaluatePolicyExpressions, type ValidationOutcome } from './evaluate.ts';
 import { matchResourcesMatch } from './match.ts';
 

@@ -1,4 +1,4 @@
-import { compileAdmissionExpression, policyVariables } from '../../admission/validatingadmissionpolicy/compile.ts';
+import { compileAdmissionExpression, policyVariables } from '../../cel/admission.ts';
 import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { validateLabelSelector } from '../../storage/selectors.ts';

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Environment } from '@marcbachmann/cel-js';
-import { toCel } from '../../cel/values.ts';
+import { toCel } from '../../../cel/values.ts';
 
 /**
  * The response builders of Kyverno's authorization modes (evaluation.mode Envoy and HTTP),

@@ -1,6 +1,6 @@
 import type { Environment } from '@marcbachmann/cel-js';
-import { celError } from '../../cel/errors.ts';
-import { toCel } from '../../cel/values.ts';
+import { celError } from '../../../cel/errors.ts';
+import { toCel } from '../../../cel/values.ts';
 import { parseImage } from '../variables.ts';
 
 type Obj = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { AdmissionAttributes } from '../../../registry/admission.ts';
-import { CelEnvironment, type CelProgram } from '../../cel/environment.ts';
-import { runtimeCostBudget } from '../../cel/cost.ts';
-import { toCel } from '../../cel/values.ts';
+import { CelEnvironment, type CelProgram } from '../../../cel/environment.ts';
+import { runtimeCostBudget } from '../../../cel/cost.ts';
+import { toCel } from '../../../cel/values.ts';
 import { matchResourcesMatch } from '../../validatingadmissionpolicy/match.ts';
 import type { KubeObject } from '../../../storage/types.ts';
 import { autogenConfigs } from './autogen.ts';

@@ -1,5 +1,5 @@
-import { CelEnvironment, type CompileResult } from '../cel/environment.ts';
-import { registerAuthz } from '../cel/library/authz.ts';
+import { CelEnvironment, type CompileResult } from './environment.ts';
+import { registerAuthz } from './library/authz.ts';
 
 /** Variables every admission expression sees (k8s.io/apiserver/pkg/admission/plugin/cel). */
 const base = ['object', 'oldObject', 'request', 'namespaceObject', 'authorizer'];

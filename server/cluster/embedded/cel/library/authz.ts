@@ -1,6 +1,6 @@
 import type { Environment } from '@marcbachmann/cel-js';
-import type { UserInfo } from '../../../authentication/user.ts';
-import type { Attributes, Authorizer } from '../../../authorization/authorizer.ts';
+import type { UserInfo } from '../../authentication/user.ts';
+import type { Attributes, Authorizer } from '../../authorization/authorizer.ts';
 
 /** The decision of an authorizer check (k8s.io/apiserver/pkg/cel/library/authz.go). */
 export class AuthzDecision {

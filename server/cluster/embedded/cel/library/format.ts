@@ -1,5 +1,5 @@
 import type { Environment } from '@marcbachmann/cel-js';
-import { messages } from '../../../registry/meta-validation.ts';
+import { messages } from '../../registry/meta-validation.ts';
 import { celError } from '../errors.ts';
 import { optionalOf } from './collections.ts';
 
