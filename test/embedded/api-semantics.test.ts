@@ -98,6 +98,106 @@ describe('watch', () => {
   });
 });
 
+describe('watch selectors', () => {
+  const events = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as { type: string; object: { metadata: { name: string; labels?: Record<string, string> } } },
+      )
+      .map((e) => `${e.type} ${e.object.metadata.name} app=${e.object.metadata.labels?.app ?? ''}`);
+  const relabel = (name: string, app: string) =>
+    api.send('PATCH', `${cms}/${name}`, JSON.stringify({ metadata: { labels: { app } } }), {
+      'content-type': 'application/merge-patch+json',
+    });
+
+  it('answers 400 before streaming for an unknown field selector, with or without a resourceVersion', async () => {
+    const rv = ((await api.send('GET', cms)).json().metadata as { resourceVersion: string }).resourceVersion;
+    for (const query of ['watch=1', `watch=1&resourceVersion=${rv}`]) {
+      const res = await api.send('GET', `${cms}?${query}&fieldSelector=spec.bogus%3Dx&timeoutSeconds=1`);
+      expect(res.status, query).toBe(400);
+      expect(res.json(), query).toMatchObject({
+        kind: 'Status',
+        reason: 'BadRequest',
+        message: '"spec.bogus" is not a known field selector: only "metadata.name", "metadata.namespace"',
+      });
+    }
+    // A list answers the same, even when nothing would match.
+    const empty = await api.send('GET', '/api/v1/namespaces/nowhere/configmaps?fieldSelector=spec.bogus%3Dx');
+    expect(empty.status).toBe(400);
+  });
+
+  it('sends DELETED when a relabel moves an object out of the label selector and ADDED when it comes back', async () => {
+    await api.send(
+      'POST',
+      cms,
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hop', labels: { app: 'a' } } }),
+      json,
+    );
+    const rv = ((await api.send('GET', cms)).json().metadata as { resourceVersion: string }).resourceVersion;
+    // Live: the watch is open while the object is relabelled a → b → a.
+    const live = api.send('GET', `${cms}?watch=1&labelSelector=app%3Da&resourceVersion=${rv}&timeoutSeconds=2`);
+    await new Promise((r) => setTimeout(r, 300));
+    await relabel('hop', 'b');
+    await relabel('hop', 'a');
+    await relabel('hop', 'a2');
+    expect(events((await live).text)).toEqual(['DELETED hop app=a', 'ADDED hop app=a', 'DELETED hop app=a']);
+    // Replayed from history, the same.
+    const replay = await api.send('GET', `${cms}?watch=1&labelSelector=app%3Da&resourceVersion=${rv}&timeoutSeconds=1`);
+    expect(events(replay.text)).toEqual(['DELETED hop app=a', 'ADDED hop app=a', 'DELETED hop app=a']);
+    // An unselective watch sees plain modifications.
+    const all = await api.send(
+      'GET',
+      `${cms}?watch=1&fieldSelector=metadata.name%3Dhop&resourceVersion=${rv}&timeoutSeconds=1`,
+    );
+    expect(events(all.text)).toEqual(['MODIFIED hop app=b', 'MODIFIED hop app=a', 'MODIFIED hop app=a2']);
+  });
+});
+
+describe('scale subresource', () => {
+  it('answers 400 "error decoding patch" to a malformed PATCH, like the main resource, and still scales', async () => {
+    const deployments = '/apis/apps/v1/namespaces/default/deployments';
+    await api.send(
+      'POST',
+      deployments,
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+          },
+        },
+      }),
+      json,
+    );
+    for (const type of [
+      'application/merge-patch+json',
+      'application/strategic-merge-patch+json',
+      'application/json-patch+json',
+    ]) {
+      const bad = await api.send('PATCH', `${deployments}/web/scale`, '{"spec":', { 'content-type': type });
+      expect(bad.status, type).toBe(400);
+      expect(bad.json(), type).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+      expect(String(bad.json().message), type).toMatch(/^error decoding patch: /);
+      const main = await api.send('PATCH', `${deployments}/web`, '{"spec":', { 'content-type': type });
+      expect(main.status, type).toBe(400);
+    }
+    const ok = await api.send('PATCH', `${deployments}/web/scale`, JSON.stringify({ spec: { replicas: 3 } }), {
+      'content-type': 'application/merge-patch+json',
+    });
+    expect(ok.status).toBe(200);
+    expect((ok.json().spec as { replicas: number }).replicas).toBe(3);
+  });
+});
+
 describe('tables', () => {
   it('answers as=Table with the server-side columns and partial object metadata', async () => {
     const res = await api.send('GET', '/api/v1/namespaces?limit=500', undefined, {

@@ -1,8 +1,5 @@
-import fastJsonPatch, { type Operation as JsonPatchOperation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import { ApplyConflictError, serverSideApply } from '../patch/managed-fields.ts';
-import { applyMergePatch } from '../patch/merge-patch.ts';
-import { applyStrategicMergePatch, PatchError } from '../patch/strategic.ts';
 import { modelClassFor } from '../registry/openapi/builtin-schemas.ts';
 import {
   builtinTypeErrors,
@@ -11,16 +8,13 @@ import {
   unknownCustomFields,
 } from '../registry/schema-validation.ts';
 import { groupVersion, type ResourceDef } from '../registry/types.ts';
-import { fieldValue, type WriteOptions } from '../registry/generic.ts';
-import {
-  matchesRequirements,
-  parseFieldSelector,
-  parseLabelSelector,
-  SelectorParseError,
-} from '../storage/selectors.ts';
+import type { WriteOptions } from '../registry/generic.ts';
+import { selectionPredicate } from '../registry/selection.ts';
+import { parseFieldSelector, parseLabelSelector, SelectorParseError } from '../storage/selectors.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { decodeBody, mediaType, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
+import { applyPatch } from './patcher.ts';
 import { writeJson } from './response.ts';
 import { errors, StatusError, successStatus } from '../api/status.ts';
 import { toTable, type IncludeObject } from './tables.ts';
@@ -227,7 +221,9 @@ export function handleWatch(ctx: ResourceContext): void {
   const selectors = listSelectors(ctx);
   const namespace = def.namespaced && ctx.info.namespace ? ctx.namespace : undefined;
   const singleName = ctx.info.name;
-  const matches = (o: KubeObject) => (!singleName || o.metadata.name === singleName) && passesSelectors(o, selectors);
+  // Checked before the stream starts, so a bad selector is a 400, not a broken stream.
+  const selected = selectionPredicate(def, selectors);
+  const matches = (o: KubeObject) => (!singleName || o.metadata.name === singleName) && selected(o);
   const timeout = Number(ctx.url.searchParams.get('timeoutSeconds') ?? 1800);
   const include = includeObject(ctx);
   serveWatch(
@@ -257,15 +253,6 @@ export function handleWatch(ctx: ResourceContext): void {
 }
 
 /** Whether one object passes the request's label and field selectors. */
-function passesSelectors(object: KubeObject, selectors: ReturnType<typeof listSelectors>): boolean {
-  if (selectors.labelSelector && !matchesRequirements(selectors.labelSelector, object.metadata.labels ?? {}))
-    return false;
-  return (selectors.fieldSelector ?? []).every((r) => {
-    const value = fieldValue(object, r.field);
-    return value !== undefined && (r.operator === '=') === (value === r.value);
-  });
-}
-
 export async function handleCreate(ctx: ResourceContext): Promise<void> {
   const object = await readObject(ctx);
   if (ctx.info.name) throw errors.methodNotSupported({ group: ctx.def.group, resource: ctx.def.plural }, 'create');
@@ -376,35 +363,7 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
   }
 
   const existing = ctx.cluster.registry.get(def, ctx.namespace, ctx.info.name);
-  let patch: unknown;
-  try {
-    patch = JSON.parse(body);
-  } catch (error) {
-    throw errors.badRequest(`error decoding patch: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  let patched: unknown;
-  try {
-    if (type === 'application/json-patch+json') {
-      if (!Array.isArray(patch))
-        throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-      patched = fastJsonPatch.applyPatch(
-        structuredClone(existing),
-        patch as JsonPatchOperation[],
-        true,
-        false,
-      ).newDocument;
-    } else if (type === 'application/merge-patch+json') {
-      patched = applyMergePatch(existing, patch);
-    } else {
-      patched = applyStrategicMergePatch(existing, patch);
-    }
-  } catch (error) {
-    if (error instanceof StatusError) throw error;
-    if (error instanceof PatchError) throw errors.badRequest(error.message);
-    const status = errors.invalid(def.group, def.kind, ctx.info.name, []).status;
-    status.message = `the server rejected our request due to an error in our request: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-    throw new StatusError(status);
-  }
+  const patched = applyPatch(type, body, existing, { group: def.group, kind: def.kind, name: ctx.info.name });
   if (!isObject(patched)) throw errors.badRequest('patched object is not a JSON object');
   const object = patched as KubeObject;
   if (!isObject(object.metadata)) object.metadata = {};

@@ -1,15 +1,13 @@
-import { applyMergePatch } from '../patch/merge-patch.ts';
-import { applyStrategicMergePatch } from '../patch/strategic.ts';
 import { formatLabelSelector } from '../registry/printing.ts';
 import { noRuntimeNote } from '../api/no-runtime.ts';
 import { rfc3339 } from '../api/time.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { decodeBody, mediaType, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
+import { applyPatch } from './patcher.ts';
 import { handleGet, handlePatch, handleUpdate } from './resource-handlers.ts';
 import { writeJson } from './response.ts';
 import { errors } from '../api/status.ts';
-import fastJsonPatch, { type Operation as JsonPatchOperation } from 'fast-json-patch';
 
 type Obj = Record<string, unknown>;
 
@@ -42,13 +40,13 @@ async function handleScale(ctx: ResourceContext): Promise<void> {
   let scale: unknown;
   if (ctx.info.verb === 'update') scale = decodeBody(body, ctx.req.headers['content-type']);
   else {
-    const patch = JSON.parse(body.toString('utf8')) as unknown;
-    const type = mediaType(ctx.req.headers['content-type']);
-    const current = scaleOf(existing);
-    if (type === 'application/json-patch+json')
-      scale = fastJsonPatch.applyPatch(current, patch as JsonPatchOperation[], true, false).newDocument;
-    else if (type === 'application/strategic-merge-patch+json') scale = applyStrategicMergePatch(current, patch);
-    else scale = applyMergePatch(current, patch);
+    const given = mediaType(ctx.req.headers['content-type']);
+    // JSON patch and strategic merge patch as asked; anything else is read as a merge patch.
+    const type = ['application/json-patch+json', 'application/strategic-merge-patch+json'].includes(given)
+      ? given
+      : 'application/merge-patch+json';
+    const target = { group: 'autoscaling', kind: 'Scale', name: ctx.info.name };
+    scale = applyPatch(type, body.toString('utf8'), scaleOf(existing), target);
   }
   const replicas = ((scale as Obj)?.spec as Obj | undefined)?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {

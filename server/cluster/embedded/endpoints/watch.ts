@@ -20,6 +20,27 @@ export interface WatchOptions {
 }
 
 /**
+ * The event a selective watcher sees (the cacher's convertToWatchEvent): a modification that
+ * moves an object into its selection is ADDED, one that moves it out is DELETED, carrying the
+ * object as it was, at the event's resourceVersion.
+ */
+export function selectedEvent(
+  event: StoredEvent,
+  matches: (object: KubeObject) => boolean,
+): { type: StoredEvent['type']; object: KubeObject } | undefined {
+  if (event.type !== 'MODIFIED') return matches(event.object) ? event : undefined;
+  const now = matches(event.object);
+  const before = event.previous ? matches(event.previous) : now;
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: event.object };
+  if (!before || !event.previous) return undefined;
+  const previous = event.previous;
+  return {
+    type: 'DELETED',
+    object: { ...previous, metadata: { ...previous.metadata, resourceVersion: event.object.metadata.resourceVersion } },
+  };
+}
+
+/**
  * Streams watch events as newline-delimited JSON, resuming from a resourceVersion.
  * Ends after timeoutSeconds, on client disconnect, or when the cluster stops.
  */
@@ -67,10 +88,14 @@ export function serveWatch(
   };
 
   if (rv === '' || rv === '0') for (const object of options.initial()) send('ADDED', object);
-  for (const event of backlog) if (options.matches(event.object)) send(event.type, event.object);
+  const forward = (event: StoredEvent) => {
+    const selected = selectedEvent(event, options.matches);
+    if (selected) send(selected.type, selected.object);
+  };
+  for (const event of backlog) forward(event);
 
   const unsubscribe = store.subscribe((event) => {
-    if (inScope(event) && options.matches(event.object)) send(event.type, event.object);
+    if (inScope(event)) forward(event);
   });
   const bookmark = options.allowBookmarks
     ? setInterval(() => {

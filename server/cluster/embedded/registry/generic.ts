@@ -5,11 +5,10 @@ import { randomSuffix, sameContent } from '../api/objects.ts';
 import { errors, FieldError, StatusError } from '../api/status.ts';
 import { rfc3339 } from '../api/time.ts';
 import { recordUpdate } from '../patch/managed-fields.ts';
-import { matchesRequirements, type FieldRequirement, type Requirement } from '../storage/selectors.ts';
 import type { Store } from '../storage/store.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { validateObjectMeta } from './meta-validation.ts';
-import { field } from './printing.ts';
+import { selectionPredicate, type Selectors } from './selection.ts';
 import { groupVersion, storageName, type ResourceDef } from './types.ts';
 import { validateAgainstSchema } from './schema-validation.ts';
 
@@ -24,54 +23,7 @@ export interface WriteOptions {
   managedFieldsComputed?: boolean;
 }
 
-export interface ListOptions {
-  labelSelector?: Requirement[];
-  fieldSelector?: FieldRequirement[];
-}
-
-/** Field selector support: metadata.name/namespace everywhere, plus per-kind fields. */
-export function fieldValue(object: KubeObject, path: string): string | undefined {
-  switch (path) {
-    case 'metadata.name':
-      return object.metadata.name ?? '';
-    case 'metadata.namespace':
-      return object.metadata.namespace ?? '';
-  }
-  const supported: Record<string, string[]> = {
-    Pod: [
-      'spec.nodeName',
-      'spec.restartPolicy',
-      'spec.schedulerName',
-      'spec.serviceAccountName',
-      'spec.hostNetwork',
-      'status.phase',
-      'status.podIP',
-      'status.nominatedNodeName',
-    ],
-    Event: [
-      'involvedObject.kind',
-      'involvedObject.namespace',
-      'involvedObject.name',
-      'involvedObject.uid',
-      'involvedObject.apiVersion',
-      'involvedObject.resourceVersion',
-      'involvedObject.fieldPath',
-      'reason',
-      'reportingComponent',
-      'source',
-      'type',
-    ],
-    Secret: ['type'],
-    Namespace: ['status.phase'],
-    Node: ['spec.unschedulable'],
-    ReplicaSet: ['status.replicas'],
-    Job: ['status.successful'],
-  };
-  if (!supported[object.kind]?.includes(path)) return undefined;
-  const value = field(object, ...path.split('.'));
-  if (path === 'source') return String(field(object, 'source', 'component') ?? '');
-  return value === undefined ? '' : String(value);
-}
+export type ListOptions = Selectors;
 
 /**
  * The generic registry (genericregistry.Store): the create/update/delete flow every
@@ -101,20 +53,8 @@ export class Registry {
 
   list(def: ResourceDef, namespace: string | undefined, options: ListOptions = {}): KubeObject[] {
     const items = this.store.list(storageName(def), def.namespaced ? namespace : undefined);
-    return items
-      .filter((o) => !options.labelSelector || matchesRequirements(options.labelSelector, o.metadata.labels ?? {}))
-      .filter((o) =>
-        (options.fieldSelector ?? []).every((r) => {
-          const value = fieldValue(o, r.field);
-          if (value === undefined) {
-            throw errors.badRequest(
-              `"${r.field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
-            );
-          }
-          return r.operator === '=' ? value === r.value : value !== r.value;
-        }),
-      )
-      .map((o) => (def.crd ? { ...o, apiVersion: groupVersion(def) } : o));
+    const selected = selectionPredicate(def, options);
+    return items.filter(selected).map((o) => (def.crd ? { ...o, apiVersion: groupVersion(def) } : o));
   }
 
   private async admit(phase: 'mutate' | 'validate', attributes: AdmissionAttributes): Promise<void> {

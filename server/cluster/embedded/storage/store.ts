@@ -12,6 +12,8 @@ export interface StoredEvent {
   type: Exclude<WatchEventType, 'BOOKMARK' | 'ERROR'>;
   resource: string;
   object: KubeObject;
+  /** The object before a MODIFIED event, so watchers can tell when it left or entered their selection. */
+  previous?: KubeObject;
   resourceVersion: number;
 }
 
@@ -100,11 +102,15 @@ export class Store {
   /** Writes an object, stamping its new resourceVersion; returns the stored copy. */
   put(resource: string, object: KubeObject): KubeObject {
     const key = keyOf(resource, object.metadata.namespace ?? '', object.metadata.name ?? '');
-    const type = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
+    const previous = this.objects.get(key);
     const stored = structuredClone(object);
     stored.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key, stored);
-    this.publish({ type, resource, object: stored, resourceVersion: this.revision });
+    this.publish(
+      previous
+        ? { type: 'MODIFIED', resource, object: stored, previous, resourceVersion: this.revision }
+        : { type: 'ADDED', resource, object: stored, resourceVersion: this.revision },
+    );
     return structuredClone(stored);
   }
 
