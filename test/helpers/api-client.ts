@@ -38,7 +38,10 @@ export function encodeFields(fields: Fields): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A Kubernetes protobuf request body: magic, then runtime.Unknown{typeMeta, raw}. */
+/**
+ * A Kubernetes protobuf request body as kubectl sends it: magic, then runtime.Unknown{typeMeta,
+ * raw, contentEncoding: "", contentType: ""} (kubectl writes the two empty strings too).
+ */
 export function protobufEnvelope(apiVersion: string, kind: string, object: Fields): Buffer {
   const unknown = encodeFields([
     [
@@ -49,6 +52,8 @@ export function protobufEnvelope(apiVersion: string, kind: string, object: Field
       ],
     ],
     [2, encodeFields(object)],
+    [3, ''],
+    [4, ''],
   ]);
   return Buffer.concat([Buffer.from('k8s\0', 'latin1'), unknown]);
 }
