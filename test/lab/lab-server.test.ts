@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,7 +224,10 @@ describe.skipIf(!kubectl)('a killed server', () => {
     term.run('kubectl create configmap survives --from-literal=a=b && echo kept > notes.txt && echo wrote-it');
     await term.waitFor('wrote-it');
     await term.close();
-    await new Promise((r) => setTimeout(r, 400)); // the cluster saves its state shortly after each write
+    // The cluster saves its state shortly after each write: wait until the saved file has the configmap.
+    const saved = join(dataDir, 'sessions', s.id, 'cluster', 'cluster-state.json');
+    for (let i = 0; i < 200 && !(existsSync(saved) && readFileSync(saved, 'utf8').includes('"survives"')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const pid = server.child.pid!;
     const exited = new Promise((r) => server.child.once('exit', r));
     process.kill(pid, 'SIGKILL');
