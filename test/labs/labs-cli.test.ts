@@ -68,7 +68,7 @@ describe('labs validate on a broken lab', () => {
     const lines = out.stderr.trim().split('\n');
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^broken\/lab\.yaml:\d+: exercises\[2\]\.checks\[0\]\.kind: unknown check kind "telepathy"; known kinds: absent, admission, assert, can-i, command, dockerfile, file, script, trivy-report$/,
+        /^broken\/lab\.yaml:\d+: exercises\[2\]\.checks\[0\]\.kind: unknown check kind "telepathy"; known kinds: absent, access-report, admission, assert, can-i, command, dockerfile, file, script, trivy-report$/,
       ),
     );
     expect(lines).toContainEqual(expect.stringMatching(/^broken\/lab\.yaml:\d+: exercises\[2\]\.solution: /));
