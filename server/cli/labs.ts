@@ -3,6 +3,7 @@ import { clusterUp, clusterUpUsage } from './cluster-up.ts';
 import { formatProblem, validateLabs } from '../labs/validate.ts';
 import { formatTable, testLabs } from './lab-tests.ts';
 import { loadLabs } from '../labs/catalog.ts';
+import { writeLabImages } from '../labs/lab-images.ts';
 
 const defaultLabsDir = join(import.meta.dirname, '..', '..', 'labs');
 
@@ -12,6 +13,7 @@ Commands:
   validate [path]   check lab folders (schema, files, hints, solutions, both locales)
   test [lab...]     on fresh embedded sessions: exercises fail, then pass with the solution
   list              list the labs
+  images            rebuild the image archives labs ship (labs/<lab>/image/*.yaml)
   cluster up        start one embedded cluster and write its kubeconfig
 
 ${clusterUpUsage}`;
@@ -45,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
         : `${tested.length} exercise(s) in ${labsTested} lab(s) OK${note}`,
     );
     return bad.length ? 1 : 0;
+  }
+  if (command === 'images') {
+    for (const image of await writeLabImages(defaultLabsDir))
+      console.log(`${image.lab}: ${image.repoTags.join(', ')} ${image.imageId}`);
+    return 0;
   }
   if (command === 'list') {
     for (const lab of (await loadLabs(defaultLabsDir)).values()) {
