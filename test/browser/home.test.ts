@@ -38,6 +38,7 @@ describe('course home in real Chromium', () => {
     expected.forEach((title, i) => expect(texts[i]).toContain(title));
     expect(expected[0]).toBe('Modelo de amenazas y responsabilidad compartida');
     expect(expected).toContain('Seguridad de imágenes');
+    expect(expected).toContain('Cadena de suministro I: construir, minimizar, analizar');
     await page.close();
   });
 

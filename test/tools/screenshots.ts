@@ -15,7 +15,7 @@ const viewports = {
 } as const;
 const pages = [
   { name: 'home', path: '' },
-  { name: 'module', path: 'modules/image-security/' },
+  { name: 'module', path: 'modules/supply-chain-build/' },
   // The lab is shot once its terminal shows the shell prompt.
   { name: 'lab', path: 'labs/trusted-registries/', waitFor: '.terminal-screen:not([hidden]) .xterm-rows' },
 ];
