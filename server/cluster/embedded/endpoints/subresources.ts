@@ -143,6 +143,7 @@ export async function handleSubresource(ctx: ResourceContext): Promise<void> {
     throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${info.subresource}` }, verb);
   switch (info.subresource) {
     case 'status':
+    case 'ephemeralcontainers':
       if (verb === 'get') return handleGet(ctx);
       if (verb === 'update') return handleUpdate(ctx);
       return handlePatch(ctx);

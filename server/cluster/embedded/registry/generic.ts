@@ -215,6 +215,7 @@ export class Registry {
       object = { ...structuredClone(old), status: structuredClone(input.status) };
     } else {
       object = structuredClone(input);
+      if (def.strategy.prepareForUpdate) object = def.strategy.prepareForUpdate(object, old, subresource);
       if (def.strategy.hasStatus) object.status = structuredClone(old.status);
     }
     const meta = object.metadata;
@@ -227,7 +228,7 @@ export class Registry {
     if (meta.managedFields === undefined) delete meta.managedFields;
     meta.generation = old.metadata.generation;
     if (meta.generation === undefined) delete meta.generation;
-    if (subresource === '') def.strategy.defaults?.(object);
+    if (subresource === '' || subresource === 'ephemeralcontainers') def.strategy.defaults?.(object);
     const attrs = this.attributes('UPDATE', def, namespace, name, options, object, old);
     await this.admit('mutate', attrs);
     this.stampGeneration(def, object, old);

@@ -47,6 +47,11 @@ export interface Strategy {
   generationFields?: string[];
   /** Fields an update may not change (immutable objects, e.g. selector). */
   onUpdate?(object: KubeObject, old: KubeObject): FieldError[];
+  /**
+   * PrepareForUpdate of a main or subresource write (not status): what the new object keeps
+   * from the old one, e.g. pods/ephemeralcontainers changes only spec.ephemeralContainers.
+   */
+  prepareForUpdate?(object: KubeObject, old: KubeObject, subresource: string): KubeObject;
 }
 
 export interface ResourceDef extends GroupVersionKind {

@@ -121,6 +121,8 @@ function frozenPodSpec(spec: unknown): string {
   for (const key of ['containers', 'initContainers'] as const) {
     for (const c of asArray(copy[key])) delete c.image;
   }
+  // Changed only through pods/ephemeralcontainers (prepareForUpdate keeps them otherwise).
+  delete copy.ephemeralContainers;
   delete copy.activeDeadlineSeconds;
   delete copy.tolerations;
   delete copy.terminationGracePeriodSeconds;
@@ -164,7 +166,22 @@ export const pods: ResourceDef = {
         { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
       ];
     },
-    validate: (pod) => validatePodSpec(pod.spec as Obj | undefined, 'spec'),
+    validate: (pod, { old }) => {
+      const errs = validatePodSpec(pod.spec as Obj | undefined, 'spec');
+      if (!old && asArray((pod.spec as Obj | undefined)?.ephemeralContainers).length)
+        errs.push(FieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+      return errs;
+    },
+    prepareForUpdate(pod, old, subresource) {
+      const ephemeral = (p: KubeObject) => ((p.spec ?? {}) as Obj).ephemeralContainers;
+      // The subresource changes only the ephemeral containers; main writes cannot change them.
+      const next = subresource === 'ephemeralcontainers' ? structuredClone(old) : pod;
+      const list = subresource === 'ephemeralcontainers' ? ephemeral(pod) : ephemeral(old);
+      const spec = (next.spec ??= {}) as Obj;
+      if (list === undefined) delete spec.ephemeralContainers;
+      else spec.ephemeralContainers = structuredClone(list);
+      return next;
+    },
     onUpdate(pod, old) {
       if (frozenPodSpec(pod.spec) !== frozenPodSpec(old.spec))
         return [FieldError.forbidden('spec', podImmutableMessage)];

@@ -83,6 +83,7 @@ export function validatePodSpec(spec: Obj | undefined, path: string): FieldError
   const names = new Set<string>();
   errs.push(...validateContainers(spec.containers, `${path}.containers`, names, true));
   errs.push(...validateContainers(spec.initContainers, `${path}.initContainers`, names, false));
+  errs.push(...validateContainers(spec.ephemeralContainers, `${path}.ephemeralContainers`, names, false));
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(String(spec.restartPolicy))) {
     errs.push(FieldError.notSupported(`${path}.restartPolicy`, spec.restartPolicy, restartPolicies));
   }
