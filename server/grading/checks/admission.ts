@@ -28,6 +28,11 @@ export default defineCheck({
     as: subject.optional(),
     expect: z.enum(['denied', 'allowed']),
     messageContains: z.string().optional(),
+    /**
+     * `ephemeralcontainers`: instead of creating the manifest, add its spec.ephemeralContainers to
+     * the existing pod it names, through the subresource `kubectl debug` uses (dry-run too).
+     */
+    subresource: z.literal('ephemeralcontainers').optional(),
   }),
   messages: {
     es: {
@@ -36,6 +41,7 @@ export default defineCheck({
       wrongMessage: 'El clúster rechazó {what}, pero el motivo no menciona «{text}»: {reason}',
       passDenied: 'El clúster rechaza {what}, como se espera.',
       passAllowed: 'El clúster admite {what}, como se espera.',
+      noTarget: 'No encuentro el pod {what}, al que la comprobación añade un contenedor efímero: {reason}',
     },
     en: {
       expectedDenied: 'The cluster admitted {what}, but it should reject it.',
@@ -43,6 +49,7 @@ export default defineCheck({
       wrongMessage: 'The cluster rejected {what}, but the reason does not mention "{text}": {reason}',
       passDenied: 'The cluster rejects {what}, as expected.',
       passAllowed: 'The cluster admits {what}, as expected.',
+      noTarget: 'The pod {what}, to which the check adds an ephemeral container, was not found: {reason}',
     },
   },
   eventually: true,
@@ -53,7 +60,9 @@ export default defineCheck({
         : check.manifest
     ) as Obj;
     const meta = (manifest.metadata ?? {}) as Obj;
-    const what = `${String(manifest.kind)} ${String(meta.name ?? meta.generateName ?? '')}`.trim();
+    const what =
+      `${String(manifest.kind)} ${String(meta.name ?? meta.generateName ?? '')}`.trim() +
+      (check.subresource ? `/${check.subresource}` : '');
     const located = await new ResourcePaths(ctx.api).path(
       String(manifest.apiVersion),
       String(manifest.kind),
@@ -61,12 +70,30 @@ export default defineCheck({
     );
     if (!located) throw new Error(`the cluster does not serve ${String(manifest.apiVersion)} ${String(manifest.kind)}`);
     const headers = { 'content-type': 'application/json', ...impersonationHeaders(check.as) };
-    const res = await ctx.api.send(
-      'POST',
-      `${located.path}?dryRun=All&fieldManager=lab-grader`,
-      JSON.stringify(manifest),
-      headers,
-    );
+    let res;
+    if (check.subresource === 'ephemeralcontainers') {
+      const podPath = `${located.path}/${encodeURIComponent(String(meta.name))}`;
+      const current = await ctx.api.send('GET', podPath);
+      if (current.status !== 200)
+        return { passed: false, message: say('noTarget', { what: String(meta.name), reason: current.text.trim() }) };
+      const pod = current.json() as { spec?: Obj };
+      const added = (((manifest.spec as Obj | undefined)?.ephemeralContainers as unknown[]) ?? []).slice();
+      const spec = (pod.spec ??= {});
+      spec.ephemeralContainers = [...((spec.ephemeralContainers as unknown[]) ?? []), ...added];
+      res = await ctx.api.send(
+        'PUT',
+        `${podPath}/ephemeralcontainers?dryRun=All&fieldManager=lab-grader`,
+        JSON.stringify(pod),
+        headers,
+      );
+    } else {
+      res = await ctx.api.send(
+        'POST',
+        `${located.path}?dryRun=All&fieldManager=lab-grader`,
+        JSON.stringify(manifest),
+        headers,
+      );
+    }
     const allowed = res.status >= 200 && res.status < 300;
     const reason = allowed
       ? ''
