@@ -4,11 +4,11 @@ import { typeInTerminal, waitForTerminal } from '../helpers/terminal.ts';
 
 const env = useLabServerAndChromium('browser-module1-');
 
-const policy = `cat > require-trusted-repo.yaml <<'EOF'
+const policy = `cat > require-trusted-registry.yaml <<'EOF'
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
-  name: require-trusted-repo
+  name: require-trusted-registry
 spec:
   rules:
   - name: trusted-registry
@@ -18,26 +18,32 @@ spec:
           kinds: [Pod]
     validate:
       failureAction: Enforce
-      message: "Solo imágenes de trusted-repo/."
+      message: "Solo imágenes de registry.example.com/."
       pattern:
         spec:
+          =(ephemeralContainers):
+          - image: "registry.example.com/*"
+          =(initContainers):
+          - image: "registry.example.com/*"
           containers:
-          - image: "trusted-repo/*"
+          - image: "registry.example.com/*"
 EOF`;
 
-describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through the terminal', () => {
+describe('module 2, lab "Solo registros de confianza" in Spanish, through the terminal', () => {
   it('fails the check, then passes after writing and applying the policy in the terminal', async () => {
     const page = await env.browser.newPage();
     await page.goto(`${env.server.url}es/labs/trusted-registries/`);
     await page.locator('.lab-status-text', { hasText: 'Tu laboratorio está listo.' }).waitFor({ timeout: 20_000 });
     await waitForTerminal(page, /\$[\s\u00a0]*$/m);
-    const exercise = page.locator('.exercise[data-exercise="enforce-trusted-registry"]');
+    const exercise = page.locator('.exercise[data-exercise="legacy-clusterpolicy"]');
     await exercise.getByRole('button', { name: 'Comprobar' }).click();
-    await exercise.locator('.check-result.ko', { hasText: 'No existe ClusterPolicy require-trusted-repo.' }).waitFor();
+    await exercise
+      .locator('.check-result.ko', { hasText: 'No existe ClusterPolicy require-trusted-registry.' })
+      .waitFor();
 
     for (const line of policy.split('\n')) await typeInTerminal(page, line);
-    await typeInTerminal(page, 'kubectl apply -f require-trusted-repo.yaml');
-    await waitForTerminal(page, 'clusterpolicy.kyverno.io/require-trusted-repo created');
+    await typeInTerminal(page, 'kubectl apply -f require-trusted-registry.yaml');
+    await waitForTerminal(page, 'clusterpolicy.kyverno.io/require-trusted-registry created');
     // The first probe command in the instructions now fails with Kyverno's message.
     await exercise.locator('.command-run').nth(1).click();
     // xterm wraps long lines into separate rows, so match on a short piece.
@@ -47,10 +53,14 @@ describe('module 1, lab 1 ("Solo registros de confianza") in Spanish, through th
     await exercise.locator('.check-summary', { hasText: '¡Ejercicio superado!' }).waitFor({ timeout: 20_000 });
     const lines = await exercise.locator('.check-result').allInnerTexts();
     expect(lines).toEqual([
-      'ClusterPolicy require-trusted-repo está como se espera.',
-      'El clúster rechaza Pod untrusted-probe, como se espera.',
-      'El clúster admite Pod trusted-probe, como se espera.',
-      'El clúster rechaza Deployment untrusted-probe, como se espera.',
+      'ClusterPolicy require-trusted-registry está como se espera.',
+      'El clúster rechaza Pod probe-docker-hub, como se espera.',
+      'El clúster rechaza Pod probe-short, como se espera.',
+      'El clúster rechaza Pod probe-lookalike, como se espera.',
+      'El clúster rechaza Pod probe-init, como se espera.',
+      'El clúster rechaza Pod api/ephemeralcontainers, como se espera.',
+      'El clúster rechaza Deployment probe-docker-hub, como se espera.',
+      'El clúster admite Pod probe-trusted, como se espera.',
     ]);
     await page.close();
   }, 120_000);

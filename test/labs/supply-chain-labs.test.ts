@@ -9,7 +9,11 @@ import { gradeExercise } from '../../server/grading/exercise.ts';
 import { loadLabs, type CatalogLab } from '../../server/labs/catalog.ts';
 import { readCommandLog, workspacePaths } from '../../server/lab/workspace.ts';
 import { labImages } from '../../server/labs/lab-images.ts';
+import { createHash, createVerify } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { archiveIdentity, readTar } from '../../server/oci/archive.ts';
+import { applySetup } from '../../server/lab/setup.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -116,8 +120,10 @@ describe('lab "hidden-in-layers"', () => {
       'FROM node:22.12-alpine3.22\nWORKDIR /app\nCOPY .npmrc package.json ./\nRUN --mount=type=secret,id=npmrc,target=/app/.npmrc npm ci\n',
     );
     const result = await grade('hidden-in-layers', 'fix-the-build', ws.root);
-    expect(result.results.map((r) => r.passed)).toEqual([true, true, false]);
-    expect(result.results[2]!.message).toBe('The Dockerfile still copies `.npmrc` into the image with COPY or ADD.');
+    expect(result.results.map((r) => r.passed)).toEqual([true, false]);
+    expect(result.results[1]!.message).toBe(
+      'The Dockerfile Dockerfile is not hardened yet: a COPY or ADD instruction copies .npmrc into the image; that file must never reach a layer',
+    );
   });
 });
 
@@ -176,5 +182,90 @@ describe('lab "ci-gate"', () => {
     expect((await grade('ci-gate', 'pin-the-workflow', ws.root)).passed).toBe(false);
     await writeFile(workflow, pinned);
     expect((await grade('ci-gate', 'pin-the-workflow', ws.root)).passed).toBe(true);
+  });
+});
+
+describe('lab "harden-dockerfile"', () => {
+  it('refuses a named USER, which runAsNonRoot cannot verify, and accepts a numeric one', async () => {
+    const ws = await workspace('harden-dockerfile');
+    const named =
+      'FROM node:22.12-alpine AS build\nRUN true\nFROM gcr.io/distroless/nodejs22-debian12:nonroot\nCOPY --from=build /app /app\nUSER nonroot\n';
+    await writeFile(join(ws.home, 'Dockerfile'), named);
+    const result = await grade('harden-dockerfile', 'multi-stage', ws.root);
+    expect(result.results[0]!.message).toBe(
+      'The Dockerfile Dockerfile is not hardened yet: the final stage ends with USER nonroot, a name: with runAsNonRoot the kubelet cannot verify it is not root; use a numeric UID such as USER 10001',
+    );
+    await writeFile(join(ws.home, 'Dockerfile'), named.replace('USER nonroot', 'USER 65532:65532'));
+    expect((await grade('harden-dockerfile', 'multi-stage', ws.root)).passed).toBe(true);
+  });
+});
+
+describe('lab "verify-binaries"', () => {
+  const files = join(labsDir, 'verify-binaries', 'files');
+  it('ships exactly one replaced kubelet, the one the answer names', () => {
+    const published = readFileSync(join(files, 'release', 'kubelet.sha512'), 'utf8').trim();
+    const hashes = ['node-1', 'node-2', 'node-3'].map((n) =>
+      createHash('sha512')
+        .update(readFileSync(join(files, 'nodes', n, 'kubelet')))
+        .digest('hex'),
+    );
+    expect(hashes.filter((h) => h !== published)).toHaveLength(1);
+    const answer = parse(readFileSync(join(labsDir, 'verify-binaries', 'solution', 'answer.yaml'), 'utf8')) as {
+      tampered: string;
+      sha512: string;
+      trusted: string;
+    };
+    expect(hashes[Number(answer.tampered.slice(-1)) - 1]).toBe(answer.sha512);
+    expect(answer.sha512).not.toBe(published);
+  });
+
+  it('has mirrors whose checksums all match, and exactly one signature the publisher made', () => {
+    const key = readFileSync(join(files, 'release', 'release.pub'), 'utf8');
+    const verified = ['mirror-a', 'mirror-b', 'mirror-c'].filter((m) => {
+      const dir = join(files, 'mirrors', m);
+      expect(
+        createHash('sha512')
+          .update(readFileSync(join(dir, 'kubectl')))
+          .digest('hex'),
+      ).toBe(readFileSync(join(dir, 'kubectl.sha512'), 'utf8').trim());
+      const signature = Buffer.from(readFileSync(join(dir, 'kubectl.sha512.sig'), 'utf8').trim(), 'base64');
+      return createVerify('sha256')
+        .update(readFileSync(join(dir, 'kubectl.sha512')))
+        .verify(key, signature);
+    });
+    expect(verified).toEqual(['mirror-b']);
+  });
+
+  it('does not accept a guess with the wrong digest', async () => {
+    const ws = await workspace('verify-binaries');
+    await writeFile(join(ws.home, 'answer.yaml'), 'tampered: node-2\nsha512: 0000\n');
+    const result = await grade('verify-binaries', 'find-tampered', ws.root);
+    expect(result.results.map((r) => r.passed)).toEqual([true, false]);
+  });
+});
+
+describe('lab "registry-bypass"', () => {
+  it('fails a deny-everything policy: the positive probes keep the defence honest', async () => {
+    const ws = await workspace('registry-bypass');
+    const kubeconfig = join(ws.home, '.kube', 'config');
+    // Asynchronous: the embedded cluster answers from this same process.
+    const kubectl = (...args: string[]) =>
+      promisify(execFile)('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    await kubectl('apply', '-f', join(projectRoot, 'server', 'cluster', 'embedded', 'addons', 'kyverno', 'crds.yaml'));
+    await cluster.settle();
+    await applySetup(readFileSync(kubeconfig, 'utf8'), labs.get('registry-bypass')!);
+    const policy = readFileSync(join(labsDir, 'registry-bypass', 'solution', 'restrict-registries.yaml'), 'utf8');
+    const denyAll = policy.replace(
+      "variables.images.all(i, isImage(i) && image(i).registry() == 'registry.example.com')",
+      "'false'",
+    );
+    expect(denyAll).not.toBe(policy);
+    await writeFile(join(ws.home, 'deny-all.yaml'), denyAll);
+    await kubectl('apply', '-f', join(ws.home, 'deny-all.yaml'));
+    const result = await grade('registry-bypass', 'defend', ws.root);
+    // Every bypass is denied, but so are the shop's own images: that is not a fix.
+    expect(result.results.map((r) => r.passed)).toEqual([true, true, true, true, false, false]);
+    await kubectl('apply', '-f', join(labsDir, 'registry-bypass', 'solution', 'restrict-registries.yaml'));
+    expect((await grade('registry-bypass', 'defend', ws.root)).passed).toBe(true);
   });
 });

@@ -1,0 +1,1 @@
+MEUCIAeI+G06sFydsrXnPJS6QNtt8hVKFKq94zjCvH5EnSv3AiEAlyfyYqQ//ElnrnxQ6ofiTTgyTuzf/jvzftgFljTwJRQ=
