@@ -2,7 +2,7 @@ import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
 import { labSchema } from './contracts/lab.ts';
-import { lessonSchema, moduleSchema } from './contracts/content.ts';
+import { glossarySchema, lessonSchema, moduleSchema } from './contracts/content.ts';
 
 // COURSE_CONTENT_DIR and COURSE_LABS_DIR let tests point the build at fixture content.
 const contentDir = process.env.COURSE_CONTENT_DIR ?? './content';
@@ -16,6 +16,11 @@ export const collections = {
   lessons: defineCollection({
     loader: glob({ pattern: '*/lessons/*/*.{md,mdx}', base: contentDir }),
     schema: lessonSchema,
+  }),
+  /** The bilingual glossary: content/es/glosario.mdx and content/en/glossary.mdx. */
+  glossary: defineCollection({
+    loader: glob({ pattern: '{es/glosario,en/glossary}.{md,mdx}', base: contentDir }),
+    schema: glossarySchema,
   }),
   /** labs/<id>/lab.yaml: the same schema the lab server and `labs validate` use. */
   labs: defineCollection({

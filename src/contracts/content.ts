@@ -82,3 +82,14 @@ export const lessonSchema = z
   .strict();
 
 export type LessonFrontmatter = z.infer<typeof lessonSchema>;
+
+/** Frontmatter of the bilingual glossary (content/es/glosario.mdx, content/en/glossary.mdx). */
+export const glossarySchema = z
+  .object({
+    title: z.string().min(1),
+    description: z.string().min(1),
+  })
+  .strict();
+
+/** Where each locale's glossary lives: its file name is also its URL (/es/glosario/, /en/glossary/). */
+export const glossarySlugs = { es: 'glosario', en: 'glossary' } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countWords, lessonFiles, prose } from '../helpers/prose.ts';
+import { countWords, lessonFiles, prose, spanishTexts } from '../helpers/prose.ts';
 
 /**
  * The writing standard (../shared/course/style.md) for every lesson of every module, in both
@@ -7,20 +7,19 @@ import { countWords, lessonFiles, prose } from '../helpers/prose.ts';
  * box, a key-points recap, and quizzes that explain their answer.
  */
 
-// Lessons written before the standard; issue "Modules M1 and M2" rewrites them. Do not add to it.
-const legacy = new Set(['image-security']);
-
+// Every lesson of every module is held to the standard: there is no allowlist.
 const lessons = lessonFiles().filter((l) => (l.frontmatter.kind ?? 'lesson') === 'lesson');
-const held = lessons.filter((l) => !legacy.has(l.module));
 
 describe('every lesson meets the writing standard', () => {
   it('prints the prose word count of each lesson', () => {
     const rows = lessons.map((l) => `${l.locale}/${l.module}/${l.slug}: ${countWords(prose(l.body))} words`);
+    const modules = new Set(lessons.map((l) => l.module));
     console.log(rows.sort().join('\n'));
+    console.log(`${lessons.length} lesson pages (es and en) in ${modules.size} modules, all held to the standard`);
     expect(lessons.length).toBeGreaterThan(0);
   });
 
-  for (const lesson of held) {
+  for (const lesson of lessons) {
     const name = `${lesson.locale}/${lesson.module}/${lesson.slug}`;
     it(`${name}: 700–1,200 words, objectives, diagram, mistakes, key points, explained quizzes`, () => {
       const words = countWords(prose(lesson.body));
@@ -68,15 +67,32 @@ const forbidden: { pattern: RegExp; use: string }[] = [
 ];
 
 describe('Spanish terminology lint', () => {
-  const spanish = lessonFiles().filter((l) => l.locale === 'es');
-  it('forbids the words the glossary rules out in Spanish prose', () => {
+  const texts = spanishTexts();
+  it('covers every Spanish page: lessons, modules, the glossary and every lab', () => {
+    const where = texts.map((t) => t.where);
+    expect(where).toContain('content/es/glosario.mdx');
+    expect(where.filter((w) => w.startsWith('content/es/lessons/')).length).toBe(
+      lessonFiles().filter((l) => l.locale === 'es').length,
+    );
+    expect(where.filter((w) => w.endsWith('lab.es.mdx')).length).toBeGreaterThan(0);
+  });
+
+  it('forbids the words the glossary rules out in Spanish text (inline code is exempt)', () => {
     const hits: string[] = [];
-    for (const lesson of spanish) {
-      const text = prose(lesson.body).replace(/`[^`]*`/g, ' ');
+    for (const { where, text } of texts) {
+      const words = text.replace(/`[^`]*`/g, ' ');
       for (const { pattern, use } of forbidden) {
-        for (const m of text.matchAll(pattern)) hits.push(`${lesson.module}/${lesson.slug}: "${m[0]}" → ${use}`);
+        for (const m of words.matchAll(pattern)) hits.push(`${where}: "${m[0]}" → ${use}`);
       }
     }
     expect(hits).toEqual([]);
+  });
+
+  it('catches a forbidden word when it appears', () => {
+    const sample = 'Vamos a escanear la imagen y encriptar el Secret; el `escaneo` entre comillas no cuenta.';
+    const found = forbidden.flatMap(({ pattern }) =>
+      [...sample.replace(/`[^`]*`/g, ' ').matchAll(pattern)].map((m) => m[0]),
+    );
+    expect(found).toEqual(['encriptar', 'escanear']);
   });
 });

@@ -54,3 +54,53 @@ export function prose(body: string): string {
 export function countWords(text: string): number {
   return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’._/-]*/gu)?.length ?? 0;
 }
+
+/** A piece of learner-facing Spanish text and where it comes from, for the terminology lint. */
+export interface SpanishText {
+  where: string;
+  text: string;
+}
+
+function stringsIn(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsIn(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) stringsIn(v, out);
+  return out;
+}
+
+/**
+ * Every Spanish text learners read: each content/es MDX file (prose and frontmatter strings:
+ * titles, objectives, quizzes), each lab's lab.es.mdx, and the `es` strings of every lab.yaml.
+ */
+export function spanishTexts(root = projectRoot): SpanishText[] {
+  const texts: SpanishText[] = [];
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.mdx') ? [join(dir, e.name)] : [],
+    );
+  for (const path of walk(join(root, 'content', 'es'))) {
+    const { frontmatter, body } = splitFrontmatter(readFileSync(path, 'utf8'));
+    texts.push({ where: path.slice(root.length + 1), text: [prose(body), ...stringsIn(frontmatter)].join('\n') });
+  }
+  const labs = join(root, 'labs');
+  for (const lab of readdirSync(labs)) {
+    const mdx = join(labs, lab, 'lab.es.mdx');
+    if (existsSync(mdx))
+      texts.push({ where: `labs/${lab}/lab.es.mdx`, text: prose(splitFrontmatter(readFileSync(mdx, 'utf8')).body) });
+    const yaml = join(labs, lab, 'lab.yaml');
+    if (!existsSync(yaml)) continue;
+    const es: string[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) {
+          if (k === 'es' && typeof v === 'string') es.push(v);
+          else collect(v);
+        }
+      }
+    };
+    collect(parse(readFileSync(yaml, 'utf8')));
+    texts.push({ where: `labs/${lab}/lab.yaml`, text: es.join('\n') });
+  }
+  return texts;
+}
