@@ -2,6 +2,7 @@
 import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import labServer from './server/astro-integration.ts';
+import { defaultLocale, locales } from './src/contracts/locales.ts';
 
 export default defineConfig({
   output: 'static',
@@ -9,8 +10,8 @@ export default defineConfig({
   ...(process.env.ASTRO_CACHE_DIR ? { cacheDir: process.env.ASTRO_CACHE_DIR } : {}),
   trailingSlash: 'ignore',
   i18n: {
-    defaultLocale: 'es',
-    locales: ['es', 'en'],
+    defaultLocale,
+    locales: [...locales],
     routing: { prefixDefaultLocale: true, redirectToDefaultLocale: false },
   },
   // Smart punctuation would turn `--flag` into an en dash inside runnable commands.
