@@ -46,8 +46,10 @@ import { createCa, issueClientCert, issueServingCert, loadCa, type ClusterCa, ty
 import { ResourceCatalog } from './registry/catalog.ts';
 import { rfc3339 } from './api/time.ts';
 import { Registry } from './registry/generic.ts';
-import { loadState, saveState } from './storage/persistence.ts';
+import { Journal, loadState, saveState } from './storage/persistence.ts';
 import { Store } from './storage/store.ts';
+import type { ClusterQuota } from './storage/quota.ts';
+import { LabQuotaAdmission } from './admission/quota/plugin.ts';
 import type { KubeObject } from './storage/types.ts';
 import { kubeconfigYaml, type Credentials } from './kubeconfig.ts';
 
@@ -65,6 +67,10 @@ export const kubernetesVersion: VersionInfo = {
 
 export const nodeName = 'embedded-control-plane';
 
+/** Snapshot after this long without writes, or when the journal passes journalSnapshotBytes. */
+const snapshotDelayMs = 1000;
+const journalSnapshotBytes = 8 * 1024 * 1024;
+
 export interface ClusterOptions {
   /** Folder for state, certificates and kubeconfigs; without it the cluster lives in memory. */
   dir?: string;
@@ -78,6 +84,8 @@ export interface ClusterOptions {
   podSecurityExemptions?: PodSecurityExemptions;
   /** Delay before simulated pods report Running. */
   podStartDelayMs?: number;
+  /** Limits on what the cluster holds (objects, bytes, pods, replicas); none by default. */
+  quota?: ClusterQuota;
 }
 
 /** A named identity a lab declares (e.g. jane in group dev), with its own kubeconfig context. */
@@ -174,6 +182,7 @@ export class EmbeddedCluster {
   private readonly longRunning = new Set<() => void>();
   private saveTimer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
+  private journal?: Journal;
   private unsubscribePersistence: () => void = () => {};
   private services?: ClusterServices;
   url = '';
@@ -219,6 +228,7 @@ export class EmbeddedCluster {
     const serving = await issueServingCert(this.ca);
     const saved = this.options.dir ? await loadState(this.options.dir) : undefined;
     this.store.restore(saved?.revision ?? 1, saved?.items ?? bootstrapObjects());
+    if (this.options.quota) this.store.setQuota(this.options.quota);
     for (const crd of this.store.list('customresourcedefinitions.apiextensions.k8s.io'))
       this.catalog.setCustomResourceDefinition(crd);
 
@@ -231,6 +241,7 @@ export class EmbeddedCluster {
       new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
       new KyvernoAdmission(this.store, this.catalog, (): Registry => registry, this.kyvernoQueue),
       new ValidatingPolicyAdmission(this.store, this.catalog, (): Registry => registry),
+      ...(this.options.quota ? [new LabQuotaAdmission(this.store, this.options.quota)] : []),
       ...(this.options.admission ?? []),
     ];
     const registry: Registry = new Registry(this.store, admission);
@@ -296,8 +307,15 @@ export class EmbeddedCluster {
     ]);
     this.controllers.start(this.store);
     if (this.options.dir) {
-      this.unsubscribePersistence = this.store.subscribe(() => this.schedulePersist());
-      if (!saved) this.schedulePersist();
+      // Every write reaches the journal before the API answers; snapshots compact it.
+      this.journal = new Journal(this.options.dir);
+      this.journal.rotate(this.store.resourceVersion);
+      const journal = this.journal;
+      this.unsubscribePersistence = this.store.subscribe((event) => {
+        journal.append(event);
+        this.schedulePersist();
+      });
+      this.schedulePersist();
     }
     return this;
   }
@@ -348,21 +366,34 @@ export class EmbeddedCluster {
     await this.controllers?.idle();
   }
 
+  /** A snapshot once writes pause for a moment, or at once when the journal has grown large. */
   private schedulePersist(): void {
-    if (this.saveTimer) return;
+    if ((this.journal?.size ?? 0) > journalSnapshotBytes) {
+      if (this.saveTimer) clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      void this.persist();
+      return;
+    }
+    if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       void this.persist();
-    }, 100);
+    }, snapshotDelayMs);
+    this.saveTimer.unref();
   }
 
-  /** Saves the cluster's objects to its folder now. */
+  /** Saves a snapshot of the cluster's objects now and drops the journal it replaces. */
   async persist(): Promise<void> {
     const dir = this.options.dir;
     if (!dir) return;
-    const state = { version: 1 as const, revision: this.store.resourceVersion, items: this.store.entries() };
+    // Stored objects are replaced, never changed in place, so the snapshot can share them.
+    const revision = this.store.resourceVersion;
+    const state = { version: 1 as const, revision, items: [...this.store.all()] };
+    this.journal?.rotate(revision);
+    const journal = this.journal;
     this.saving = this.saving
       .then(() => saveState(dir, state))
+      .then(() => journal?.dropBefore(revision))
       .catch((error: unknown) => console.error('embedded cluster: could not save state', error));
     await this.saving;
   }
@@ -399,6 +430,8 @@ export class EmbeddedCluster {
       this.saveTimer = undefined;
     }
     await this.persist();
+    this.journal?.close();
+    this.journal = undefined;
     if (this.server) {
       const closed = once(this.server, 'close');
       this.server.close();

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCluster } from '../../cluster/embedded/cluster.ts';
+import { defaultClusterQuota, type ClusterQuota } from '../../cluster/embedded/storage/quota.ts';
 import type { ClusterBackend, ProvisionRequest, ProvisionResult } from './types.ts';
 
 export const embeddedCapabilities = {
@@ -12,6 +13,12 @@ export const embeddedCapabilities = {
 export class EmbeddedBackend implements ClusterBackend {
   readonly name = 'embedded';
   private readonly clusters = new Map<string, EmbeddedCluster>();
+  /** What each learner's cluster may hold, so one cannot slow the others. */
+  readonly quota: ClusterQuota;
+
+  constructor(options: { quota?: Partial<ClusterQuota> } = {}) {
+    this.quota = { ...defaultClusterQuota, ...options.quota };
+  }
 
   async preflight(): Promise<{ ok: true }> {
     return { ok: true };
@@ -25,7 +32,7 @@ export class EmbeddedBackend implements ClusterBackend {
     request.onStage({ stage: 'creating-cluster', message: 'Starting the embedded cluster' });
     const existing = this.clusters.get(request.sessionId);
     if (existing) await existing.stop();
-    const cluster = await new EmbeddedCluster({ dir: join(request.workspace, 'cluster') }).start();
+    const cluster = await new EmbeddedCluster({ dir: join(request.workspace, 'cluster'), quota: this.quota }).start();
     this.clusters.set(request.sessionId, cluster);
     if (request.lab.addons.includes('kyverno')) {
       request.onStage({ stage: 'installing-add-ons', message: 'Installing the Kyverno policy types' });

@@ -37,10 +37,18 @@ export class ControllerContext {
 
   /** Records a core/v1 Event about an object, aggregating repeats like the event recorder. */
   event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+    try {
+      this.recordEvent(object, type, reason, message, component);
+    } catch {
+      // Like the event recorder, a refused event (a full cluster) is dropped, never an error.
+    }
+  }
+
+  private recordEvent(object: KubeObject, type: string, reason: string, message: string, component: string): void {
     const events = this.def('', 'events');
     const namespace = object.metadata.namespace || 'default';
-    const existing = this.store
-      .list('events', namespace)
+    const found = this.store
+      .peek('events', namespace)
       .find(
         (e) =>
           (e.involvedObject as OwnerReference | undefined)?.uid === object.metadata.uid &&
@@ -48,7 +56,8 @@ export class ControllerContext {
           e.message === message,
       );
     const now = rfc3339();
-    if (existing) {
+    if (found) {
+      const existing = structuredClone(found);
       existing.count = Number(existing.count ?? 1) + 1;
       existing.lastTimestamp = now;
       this.registry.writeObject(events, existing);
@@ -79,6 +88,18 @@ export class ControllerContext {
       reportingInstance: '',
     });
   }
+}
+
+let lastYield = performance.now();
+
+/**
+ * Lets other work run (every cluster of the server shares one event loop) once this
+ * stretch of controller work has taken a few milliseconds; otherwise returns at once.
+ */
+export async function yieldToOthers(sliceMs = 5): Promise<void> {
+  if (performance.now() - lastYield < sliceMs) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
 }
 
 export function ownerRef(owner: KubeObject): OwnerReference {

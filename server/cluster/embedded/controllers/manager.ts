@@ -1,5 +1,5 @@
 import type { Store } from '../storage/store.ts';
-import type { Controller } from './context.ts';
+import { yieldToOthers, type Controller } from './context.ts';
 
 /**
  * Runs controllers when the resources they watch change. Changes are coalesced:
@@ -69,6 +69,7 @@ export class ControllerManager {
           } catch (error) {
             console.error(`embedded cluster: controller ${controller.name} failed`, error);
           }
+          await yieldToOthers();
         }
       }
     } finally {

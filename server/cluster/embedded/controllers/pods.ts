@@ -1,7 +1,7 @@
 import { noRuntimeNote } from '../api/no-runtime.ts';
 import { rfc3339 } from '../api/time.ts';
 import type { KubeObject } from '../storage/types.ts';
-import type { Controller, ControllerContext } from './context.ts';
+import { yieldToOthers, type Controller, type ControllerContext } from './context.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -44,31 +44,51 @@ export class PodLifecycleController implements Controller {
     this.startDelayMs = startDelayMs;
   }
 
+  private readonly due: Array<() => void> = [];
+  private draining = false;
+
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.due.length = 0;
   }
 
+  /** Runs fn after ms; a thousand pods due at once are worked through in slices, not in one go. */
   private later(fn: () => void, ms: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      fn();
+      this.due.push(fn);
+      void this.drain();
     }, ms);
     this.timers.add(timer);
   }
 
-  sync(): void {
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let fn = this.due.shift(); fn; fn = this.due.shift()) {
+        fn();
+        await yieldToOthers();
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  async sync(): Promise<void> {
     const pods = this.ctx.def('', 'pods');
-    for (const pod of this.ctx.store.list('pods')) {
+    // Stored objects (read only): most pods need nothing, so only the ones changed are copied.
+    for (const pod of this.ctx.store.peek('pods')) {
       if (pod.metadata.deletionTimestamp) continue;
-      const spec = (pod.spec ?? {}) as Obj;
+      const spec = { ...((pod.spec ?? {}) as Obj) };
       const status = (pod.status ?? {}) as Obj;
       if (!spec.nodeName) {
         spec.nodeName = this.ctx.nodeName;
         const time = rfc3339();
         const bound = this.ctx.registry.writeObject(pods, {
-          ...pod,
-          spec,
+          ...structuredClone(pod),
+          spec: structuredClone(spec),
           status: { phase: 'Pending', conditions: [condition('PodScheduled', 'True', time)], qosClass: qosClass(spec) },
         });
         this.ctx.event(
@@ -79,6 +99,7 @@ export class PodLifecycleController implements Controller {
           'default-scheduler',
         );
         this.later(() => this.start(bound), this.startDelayMs);
+        await yieldToOthers();
         continue;
       }
       if (!status.phase) {

@@ -42,7 +42,8 @@ export class GarbageCollector implements Controller {
   sync(): void {
     const liveUids = new Set<string>();
     const owned: Array<{ resource: string; object: KubeObject }> = [];
-    for (const entry of this.ctx.store.entries()) {
+    // Stored objects, read only: the collector looks at everything after every change.
+    for (const entry of this.ctx.store.all()) {
       liveUids.add(entry.object.metadata.uid ?? '');
       if (entry.object.metadata.ownerReferences?.length) owned.push(entry);
     }

@@ -4,7 +4,7 @@ import { sameContent } from '../api/objects.ts';
 import { rfc3339 } from '../api/time.ts';
 import type { ResourceDef } from '../registry/types.ts';
 import type { KubeObject } from '../storage/types.ts';
-import { ownedBy, ownerRef, type Controller, type ControllerContext } from './context.ts';
+import { ownedBy, ownerRef, yieldToOthers, type Controller, type ControllerContext } from './context.ts';
 
 type Obj = Record<string, unknown>;
 const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -27,7 +27,13 @@ function isActive(pod: KubeObject): boolean {
   return !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-/** Creates and deletes pods so a controller owns exactly `want` active ones. */
+/** Pods a controller creates in one pass at most (the ReplicaSet controller's burstReplicas). */
+const burstReplicas = 500;
+
+/**
+ * Creates and deletes pods so a controller owns exactly `want` active ones. Returns the
+ * owned pods (stored objects: read only) and why a creation failed, if one did.
+ */
 async function reconcilePods(
   ctx: ControllerContext,
   owner: KubeObject,
@@ -35,13 +41,14 @@ async function reconcilePods(
   want: number,
   template: Obj,
   name: (index: number) => { name?: string; generateName?: string },
-): Promise<KubeObject[]> {
+): Promise<{ pods: readonly KubeObject[]; failure?: string }> {
   const podsDef = ctx.def('', 'pods');
   const namespace = owner.metadata.namespace ?? '';
-  const owned = ctx.store.list('pods', namespace).filter((p) => ownedBy(p, owner));
+  const owned = ctx.store.peek('pods', namespace).filter((p) => ownedBy(p, owner));
   const active = owned.filter(isActive);
+  let failure: string | undefined;
   if (active.length < want) {
-    for (let i = active.length; i < want; i++) {
+    for (let i = active.length; i < Math.min(want, active.length + burstReplicas); i++) {
       const meta = (template.metadata ?? {}) as Obj;
       const pod = {
         apiVersion: 'v1',
@@ -58,10 +65,11 @@ async function reconcilePods(
         });
         ctx.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, controllerName);
       } catch (error) {
-        const message = error instanceof StatusError ? error.message : String(error);
-        ctx.event(owner, 'Warning', 'FailedCreate', `Error creating: ${message}`, controllerName);
+        failure = error instanceof StatusError ? error.message : String(error);
+        ctx.event(owner, 'Warning', 'FailedCreate', `Error creating: ${failure}`, controllerName);
         break;
       }
+      await yieldToOthers();
     }
   } else if (active.length > want) {
     for (const pod of active.slice(want).reverse()) {
@@ -69,7 +77,7 @@ async function reconcilePods(
       ctx.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, controllerName);
     }
   }
-  return ctx.store.list('pods', namespace).filter((p) => ownedBy(p, owner));
+  return { pods: ctx.store.peek('pods', namespace).filter((p) => ownedBy(p, owner)), failure };
 }
 
 function writeStatus(ctx: ControllerContext, def: ResourceDef, object: KubeObject, status: Obj): void {
@@ -85,10 +93,10 @@ export class ReplicaSetController implements Controller {
   }
   async sync(): Promise<void> {
     const def = this.ctx.def('apps', 'replicasets');
-    for (const rs of this.ctx.store.list('replicasets.apps')) {
+    for (const rs of this.ctx.store.peek('replicasets.apps')) {
       if (rs.metadata.deletionTimestamp) continue;
       const spec = (rs.spec ?? {}) as Obj;
-      const pods = await reconcilePods(
+      const { pods, failure } = await reconcilePods(
         this.ctx,
         rs,
         this.name,
@@ -105,7 +113,26 @@ export class ReplicaSetController implements Controller {
       };
       if (ready) Object.assign(status, { readyReplicas: ready, availableReplicas: ready });
       const fresh = this.ctx.store.get('replicasets.apps', rs.metadata.namespace ?? '', rs.metadata.name ?? '');
-      if (fresh) writeStatus(this.ctx, def, fresh, status);
+      if (!fresh) continue;
+      // Like the ReplicaSet controller: a refused pod creation shows as ReplicaFailure
+      // (kept as it is while it stays true, so the status does not change on every retry).
+      const previous = ((fresh.status as Obj | undefined)?.conditions as Obj[] | undefined)?.find(
+        (c) => c.type === 'ReplicaFailure',
+      );
+      if (failure)
+        status.conditions = [
+          previous?.status === 'True'
+            ? previous
+            : {
+                type: 'ReplicaFailure',
+                status: 'True',
+                lastTransitionTime: rfc3339(),
+                reason: 'FailedCreate',
+                message: failure,
+              },
+        ];
+      else if (previous && active.length < Number(spec.replicas ?? 1)) status.conditions = [previous];
+      writeStatus(this.ctx, def, fresh, status);
     }
   }
 }
@@ -282,7 +309,7 @@ export class JobController implements Controller {
       const succeeded = owned.filter((p) => (p.status as Obj | undefined)?.phase === 'Succeeded').length;
       const remaining = Math.max(0, completions - succeeded);
       const want = spec.suspend === true ? 0 : Math.min(Number(spec.parallelism ?? 1), remaining);
-      const pods = await reconcilePods(this.ctx, job, this.name, want, (spec.template ?? {}) as Obj, () => ({
+      const { pods } = await reconcilePods(this.ctx, job, this.name, want, (spec.template ?? {}) as Obj, () => ({
         generateName: `${job.metadata.name}-`,
       }));
       const active = pods.filter(isActive).length;
@@ -334,7 +361,7 @@ export class DaemonSetController implements Controller {
     for (const ds of this.ctx.store.list('daemonsets.apps')) {
       if (ds.metadata.deletionTimestamp) continue;
       const spec = (ds.spec ?? {}) as Obj;
-      const pods = await reconcilePods(this.ctx, ds, this.name, 1, (spec.template ?? {}) as Obj, () => ({
+      const { pods } = await reconcilePods(this.ctx, ds, this.name, 1, (spec.template ?? {}) as Obj, () => ({
         generateName: `${ds.metadata.name}-`,
       }));
       const ready = pods.filter((p) => isActive(p) && isReady(p)).length;

@@ -1,3 +1,4 @@
+import { maxEvents, objectTooLarge, quotaExceeded, type ClusterQuota } from './quota.ts';
 import type { KubeObject, WatchEvent, WatchEventType } from './types.ts';
 
 /** Where an object lives: resource (plural, with group) plus namespace and name. */
@@ -32,27 +33,61 @@ export class ResourceVersionTooOldError extends Error {
 /** How many past events a watch can resume from, like etcd's compaction window. */
 const historyLimit = 2000;
 
-function keyOf(resource: string, namespace: string, name: string): string {
-  return `${resource}\u0000${namespace}\u0000${name}`;
+type Bucket = Map<string, KubeObject>;
+
+/** Objects of one resource, by namespace ('' for cluster-scoped) and name. */
+type ResourceIndex = Map<string, Bucket>;
+
+function byNamespaceThenName(a: KubeObject, b: KubeObject): number {
+  const an = a.metadata.namespace ?? '';
+  const bn = b.metadata.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  const a1 = a.metadata.name ?? '';
+  const b1 = b.metadata.name ?? '';
+  return a1 < b1 ? -1 : a1 > b1 ? 1 : 0;
+}
+
+/** Bytes an object takes, counted as its JSON (what etcd would store, near enough). */
+function sizeOf(object: KubeObject): number {
+  return Buffer.byteLength(JSON.stringify(object));
 }
 
 /**
  * The versioned object store of one cluster: every write bumps a single
  * resourceVersion counter (as etcd's revision does) and is published to watchers.
  * Objects handed in and out are deep-copied so callers cannot mutate stored state.
+ * Objects are indexed by resource and namespace, so listing costs what it returns.
  */
 export class Store {
-  private readonly objects = new Map<string, KubeObject>();
+  private readonly resources = new Map<string, ResourceIndex>();
+  private readonly sizes = new Map<KubeObject, number>();
   private readonly history: StoredEvent[] = [];
   private readonly watchers = new Set<Watcher>();
   private revision: number;
+  /** Events by age (namespace, name), for expiring the oldest; may hold already deleted ones. */
+  private eventQueue: Array<[string, string]> = [];
+  private eventHead = 0;
+  private objectCount = 0;
+  private eventCount = 0;
+  private byteCount = 0;
+  private quota?: ClusterQuota;
 
   constructor(initialRevision = 1) {
     this.revision = initialRevision;
   }
 
+  /** Limits every later write (objects, bytes, object size). */
+  setQuota(quota: ClusterQuota): void {
+    this.quota = quota;
+  }
+
   get resourceVersion(): number {
     return this.revision;
+  }
+
+  /** Objects and bytes stored now (Events counted apart). */
+  get usage(): { objects: number; events: number; bytes: number } {
+    return { objects: this.objectCount, events: this.eventCount, bytes: this.byteCount };
   }
 
   /** The oldest resourceVersion a watch may start from. */
@@ -60,65 +95,140 @@ export class Store {
     return this.history[0] ? this.history[0].resourceVersion - 1 : this.revision;
   }
 
+  private bucket(resource: string, namespace: string, create: true): Bucket;
+  private bucket(resource: string, namespace: string, create?: false): Bucket | undefined;
+  private bucket(resource: string, namespace: string, create = false): Bucket | undefined {
+    let index = this.resources.get(resource);
+    if (!index) {
+      if (!create) return undefined;
+      index = new Map();
+      this.resources.set(resource, index);
+    }
+    let bucket = index.get(namespace);
+    if (!bucket && create) {
+      bucket = new Map();
+      index.set(namespace, bucket);
+    }
+    return bucket;
+  }
+
   get(resource: string, namespace: string, name: string): KubeObject | undefined {
-    const found = this.objects.get(keyOf(resource, namespace, name));
+    const found = this.bucket(resource, namespace)?.get(name);
     return found ? structuredClone(found) : undefined;
   }
 
   /** Objects of one resource, optionally in one namespace, sorted by namespace then name. */
   list(resource: string, namespace?: string): KubeObject[] {
-    const prefix = namespace === undefined ? `${resource}\u0000` : `${resource}\u0000${namespace}\u0000`;
-    const found: KubeObject[] = [];
-    for (const [key, value] of this.objects) {
-      if (key.startsWith(prefix)) found.push(value);
-    }
-    found.sort(
-      (a, b) =>
-        (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
-        (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-    );
-    return found.map((o) => structuredClone(o));
+    return [...this.peek(resource, namespace)].sort(byNamespaceThenName).map((o) => structuredClone(o));
   }
 
   /**
-   * Like list, without copying: the objects are the stored ones and must not be changed.
-   * For hot read-only paths (admission evaluating every policy on every request).
+   * Like list, without copying or sorting (objects come in the order they were first stored):
+   * the objects are the stored ones and must not be changed. For hot read-only paths
+   * (admission, controllers deciding what to change).
    */
   peek(resource: string, namespace?: string): readonly KubeObject[] {
-    const prefix = namespace === undefined ? `${resource}\u0000` : `${resource}\u0000${namespace}\u0000`;
+    const index = this.resources.get(resource);
+    if (!index) return [];
     const found: KubeObject[] = [];
-    for (const [key, value] of this.objects) if (key.startsWith(prefix)) found.push(value);
+    if (namespace !== undefined) {
+      for (const object of index.get(namespace)?.values() ?? []) found.push(object);
+    } else {
+      for (const bucket of index.values()) for (const object of bucket.values()) found.push(object);
+    }
     return found;
   }
 
-  /** Every stored object of every resource (for persistence). */
+  /** How many objects of a resource are stored (all namespaces). */
+  countOf(resource: string): number {
+    let n = 0;
+    for (const bucket of this.resources.get(resource)?.values() ?? []) n += bucket.size;
+    return n;
+  }
+
+  /** Every stored object of every resource, not copied (read-only, for persistence and the GC). */
+  *all(): Iterable<{ resource: string; object: KubeObject }> {
+    for (const [resource, index] of this.resources)
+      for (const bucket of index.values()) for (const object of bucket.values()) yield { resource, object };
+  }
+
+  /** Every stored object of every resource, copied (for persistence). */
   entries(): Array<{ resource: string; object: KubeObject }> {
-    return [...this.objects.entries()].map(([key, object]) => ({
-      resource: key.slice(0, key.indexOf('\u0000')),
-      object: structuredClone(object),
-    }));
+    return [...this.all()].map(({ resource, object }) => ({ resource, object: structuredClone(object) }));
+  }
+
+  /** Refuses a write that would break the quota (before anything changes). */
+  private checkQuota(resource: string, name: string, existing: KubeObject | undefined, size: number): void {
+    const quota = this.quota;
+    if (!quota) return;
+    if (size > quota.maxObjectBytes) throw objectTooLarge();
+    const group = resource.includes('.') ? resource.slice(resource.indexOf('.') + 1) : '';
+    const plural = resource.includes('.') ? resource.slice(0, resource.indexOf('.')) : resource;
+    const gr = { group, resource: plural };
+    const grown = size - (existing ? (this.sizes.get(existing) ?? 0) : 0);
+    if (grown > 0 && this.byteCount + grown > quota.maxBytes)
+      throw quotaExceeded(gr, name, 'storage-bytes', size, this.byteCount, quota.maxBytes);
+    if (!existing && resource !== 'events' && this.objectCount >= quota.maxObjects)
+      throw quotaExceeded(gr, name, 'objects', 1, this.objectCount, quota.maxObjects);
+  }
+
+  private count(resource: string, object: KubeObject, sign: 1 | -1, size?: number): void {
+    const bytes = size ?? this.sizes.get(object) ?? 0;
+    if (sign === 1) this.sizes.set(object, bytes);
+    else this.sizes.delete(object);
+    this.byteCount += sign * bytes;
+    if (resource === 'events') this.eventCount += sign;
+    else this.objectCount += sign;
   }
 
   /** Writes an object, stamping its new resourceVersion; returns the stored copy. */
   put(resource: string, object: KubeObject): KubeObject {
-    const key = keyOf(resource, object.metadata.namespace ?? '', object.metadata.name ?? '');
-    const previous = this.objects.get(key);
+    const namespace = object.metadata.namespace ?? '';
+    const name = object.metadata.name ?? '';
+    const bucket = this.bucket(resource, namespace, true);
+    const existing = bucket.get(name);
     const stored = structuredClone(object);
-    stored.metadata.resourceVersion = String(++this.revision);
-    this.objects.set(key, stored);
+    stored.metadata.resourceVersion = String(this.revision + 1);
+    const size = this.quota ? sizeOf(stored) : 0;
+    this.checkQuota(resource, name, existing, size);
+    if (resource === 'events' && !existing) {
+      if (this.eventCount >= maxEvents) this.expireOldestEvent();
+      this.eventQueue.push([namespace, name]);
+    }
+    ++this.revision;
+    if (existing) this.count(resource, existing, -1);
+    bucket.set(name, stored);
+    this.count(resource, stored, 1, size);
     this.publish(
-      previous
-        ? { type: 'MODIFIED', resource, object: stored, previous, resourceVersion: this.revision }
+      existing
+        ? { type: 'MODIFIED', resource, object: stored, previous: existing, resourceVersion: this.revision }
         : { type: 'ADDED', resource, object: stored, resourceVersion: this.revision },
     );
     return structuredClone(stored);
   }
 
+  /** Events expire (kube-apiserver's --event-ttl); here the oldest goes when the cap is reached. */
+  private expireOldestEvent(): void {
+    while (this.eventHead < this.eventQueue.length) {
+      const [namespace, name] = this.eventQueue[this.eventHead++]!;
+      if (this.bucket('events', namespace)?.has(name)) {
+        this.delete('events', namespace, name);
+        break;
+      }
+    }
+    // Drop the consumed head now and then, so the queue does not grow without end.
+    if (this.eventHead > maxEvents) {
+      this.eventQueue = this.eventQueue.slice(this.eventHead);
+      this.eventHead = 0;
+    }
+  }
+
   delete(resource: string, namespace: string, name: string): KubeObject | undefined {
-    const key = keyOf(resource, namespace, name);
-    const existing = this.objects.get(key);
-    if (!existing) return undefined;
-    this.objects.delete(key);
+    const bucket = this.bucket(resource, namespace);
+    const existing = bucket?.get(name);
+    if (!bucket || !existing) return undefined;
+    bucket.delete(name);
+    this.count(resource, existing, -1);
     const removed = structuredClone(existing);
     removed.metadata.resourceVersion = String(++this.revision);
     this.publish({ type: 'DELETED', resource, object: removed, resourceVersion: this.revision });
@@ -128,9 +238,27 @@ export class Store {
   /** Loads objects without events (restoring a persisted cluster). */
   restore(revision: number, items: Array<{ resource: string; object: KubeObject }>): void {
     for (const { resource, object } of items) {
-      this.objects.set(keyOf(resource, object.metadata.namespace ?? '', object.metadata.name ?? ''), object);
+      const bucket = this.bucket(resource, object.metadata.namespace ?? '', true);
+      const existing = bucket.get(object.metadata.name ?? '');
+      if (existing) this.count(resource, existing, -1);
+      bucket.set(object.metadata.name ?? '', object);
+      this.count(resource, object, 1, sizeOf(object));
     }
     this.revision = Math.max(this.revision, revision);
+  }
+
+  /** Applies a journaled change without publishing it (replaying after a crash). */
+  replay(resource: string, change: { object: KubeObject } | { namespace: string; name: string }, revision: number) {
+    if ('object' in change) this.restore(revision, [{ resource, object: change.object }]);
+    else {
+      const bucket = this.bucket(resource, change.namespace);
+      const existing = bucket?.get(change.name);
+      if (bucket && existing) {
+        bucket.delete(change.name);
+        this.count(resource, existing, -1);
+      }
+      this.revision = Math.max(this.revision, revision);
+    }
   }
 
   /** Events after `sinceVersion`; throws when they were compacted away. */
