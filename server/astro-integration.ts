@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { AstroIntegration } from 'astro';
 import { handleApi } from './http/api.ts';
 import { labDirs, loadLab } from './labs/load.ts';
-import { findBwrap, isLoopback } from './lab/sandbox.ts';
+import { hostAllowed, webSecurity } from './http/security.ts';
 
 /**
  * Problems in lab.yaml files that the site's content collection cannot see: the site
@@ -37,24 +37,34 @@ export default function labServer(): AstroIntegration {
       },
       'astro:server:setup': async ({ server, logger }) => {
         const host = server.config.server.host;
-        const exposed = host === true || (typeof host === 'string' && !isLoopback(host));
-        const sandbox = exposed ? findBwrap() : undefined;
-        if (exposed && !sandbox)
-          throw new Error('refusing to expose the dev server without the learner-shell sandbox: install bubblewrap');
+        const security = webSecurity({
+          bindHost: host === true ? '0.0.0.0' : typeof host === 'string' ? host : '127.0.0.1',
+        });
         const backend = process.env.LAB_BACKEND ?? 'auto';
         // Loaded here, not at the top: builds and `astro sync` need no sessions or shells.
         const { createLabServer } = await import('./lab/server.ts');
+        // Isolation is the same as `npm start` (on when the dev server runs as root), except HOME's
+        // disk image: Vite may exit without closing the lab server, which would leave it mounted.
         const lab = await createLabServer({
-          sandbox,
+          security,
+          diskLimits: false,
           dataDir: resolve(process.env.LAB_DATA_DIR ?? 'var'),
           labsDir: resolve(process.env.COURSE_LABS_DIR ?? './labs'),
           backend: backend === 'embedded' || backend === 'kind' ? backend : 'auto',
         });
+        for (const line of lab.sandbox.describe()) logger.info(line);
         server.middlewares.use((req, res, next) => {
+          if (!hostAllowed(req.headers.host, security)) {
+            res.writeHead(421, { 'content-type': 'text/plain' });
+            res.end('This server does not answer to that host name.\n');
+            return;
+          }
           if (!lab.http.handle(req, res) && !handleApi(req, res)) next();
         });
         // Terminal WebSockets share the port with Vite's own (HMR), which handleUpgrade leaves alone.
-        server.httpServer?.on('upgrade', (req, socket, head) => void lab.http.handleUpgrade(req, socket, head));
+        server.httpServer?.on('upgrade', (req, socket, head) => {
+          if (hostAllowed(req.headers.host, security)) void lab.http.handleUpgrade(req, socket, head);
+        });
         server.httpServer?.once('close', () => void lab.close());
         logger.info('lab server mounted: /api/sessions, terminals, checks');
       },

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { defaultResourceLimits, parseBytes, type SessionResourceLimits } from './lab/isolation/limits.ts';
+import { defaultClusterQuota, type ClusterQuota } from './cluster/embedded/storage/quota.ts';
 
 export interface ServerConfig {
   port: number;
@@ -8,6 +10,18 @@ export interface ServerConfig {
   backend: 'embedded' | 'kind' | 'auto';
   /** Skip the "build the site if needed" step (tests build once up front). */
   skipBuild: boolean;
+  /** The addresses learners use (https://labs.example.org); their hosts are allowed, https sets Secure cookies. */
+  publicUrls: string[];
+  trustProxy: boolean;
+  adminToken?: string;
+  maxSessions: number;
+  maxSessionsPerLearner: number;
+  maxSessionsPerAddress: number;
+  idleTtlMinutes: number;
+  sessionTtlMinutes: number;
+  maxConnections: number;
+  resources: SessionResourceLimits;
+  cluster: ClusterQuota;
 }
 
 export class ConfigError extends Error {}
@@ -19,7 +33,41 @@ function parsePort(value: string, source: string): number {
   return port;
 }
 
-/** Reads --port/--host/--no-build, falling back to PORT/HOST, then 4321 on 127.0.0.1. */
+function positive(value: string | undefined, flag: string, fallback: number, allowFraction = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (!allowFraction && !Number.isInteger(n)))
+    throw new ConfigError(`${flag} must be a positive ${allowFraction ? 'number' : 'integer'}, got "${value}"`);
+  return n;
+}
+
+function bytes(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = parseBytes(value);
+  if (n === undefined) throw new ConfigError(`${flag} must be a size such as 512M or 2G, got "${value}"`);
+  return n;
+}
+
+const numberFlags = [
+  'max-sessions',
+  'max-sessions-per-learner',
+  'max-sessions-per-ip',
+  'idle-ttl',
+  'session-ttl',
+  'max-connections',
+  'session-processes',
+  'session-open-files',
+  'session-cpus',
+  'session-file-size',
+  'session-memory',
+  'session-disk',
+  'cluster-objects',
+  'cluster-bytes',
+  'cluster-pods',
+  'cluster-replicas',
+] as const;
+
+/** Reads the command line, falling back to environment variables, then defaults (README: "Running a class"). */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const { values } = parseArgs({
     args: argv,
@@ -29,19 +77,58 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       'no-build': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       backend: { type: 'string' },
+      'public-url': { type: 'string', multiple: true },
+      'trust-proxy': { type: 'boolean', default: false },
+      'admin-token': { type: 'string' },
+      ...Object.fromEntries(numberFlags.map((f) => [f, { type: 'string' as const }])),
     },
     strict: true,
   });
+  const v = values as unknown as Record<string, string | undefined>;
   const port =
     values.port !== undefined ? parsePort(values.port, '--port') : env.PORT ? parsePort(env.PORT, 'PORT') : 4321;
   const backend = values.backend ?? env.LAB_BACKEND ?? 'auto';
   if (!['embedded', 'kind', 'auto'].includes(backend))
     throw new ConfigError(`--backend must be embedded, kind or auto, got "${backend}"`);
+  const publicUrls = [...(values['public-url'] ?? []), ...(env.LAB_PUBLIC_URL ? env.LAB_PUBLIC_URL.split(',') : [])]
+    .flatMap((u) => u.split(','))
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const url of publicUrls) {
+    if (!/^https?:\/\/[^/]+\/?$/.test(url))
+      throw new ConfigError(`--public-url must look like https://labs.example.org, got "${url}"`);
+  }
+  const r = defaultResourceLimits;
+  const q = defaultClusterQuota;
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
     skipBuild: values['no-build'] ?? false,
     dataDir: values['data-dir'] ?? env.LAB_DATA_DIR ?? 'var',
     backend: backend as ServerConfig['backend'],
+    publicUrls,
+    trustProxy: values['trust-proxy'] ?? false,
+    adminToken: values['admin-token'] ?? env.LAB_ADMIN_TOKEN,
+    maxSessions: positive(v['max-sessions'], '--max-sessions', 50),
+    maxSessionsPerLearner: positive(v['max-sessions-per-learner'], '--max-sessions-per-learner', 3),
+    maxSessionsPerAddress: positive(v['max-sessions-per-ip'], '--max-sessions-per-ip', 40),
+    idleTtlMinutes: positive(v['idle-ttl'], '--idle-ttl', 120),
+    sessionTtlMinutes: positive(v['session-ttl'], '--session-ttl', 480),
+    maxConnections: positive(v['max-connections'], '--max-connections', 2000),
+    resources: {
+      processes: positive(v['session-processes'], '--session-processes', r.processes),
+      openFiles: positive(v['session-open-files'], '--session-open-files', r.openFiles),
+      cpus: positive(v['session-cpus'], '--session-cpus', r.cpus, true),
+      fileSizeBytes: bytes(v['session-file-size'], '--session-file-size', r.fileSizeBytes),
+      memoryBytes: bytes(v['session-memory'], '--session-memory', r.memoryBytes),
+      diskBytes: bytes(v['session-disk'], '--session-disk', r.diskBytes),
+    },
+    cluster: {
+      maxObjects: positive(v['cluster-objects'], '--cluster-objects', q.maxObjects),
+      maxBytes: bytes(v['cluster-bytes'], '--cluster-bytes', q.maxBytes),
+      maxPods: positive(v['cluster-pods'], '--cluster-pods', q.maxPods),
+      maxReplicas: positive(v['cluster-replicas'], '--cluster-replicas', q.maxReplicas),
+      maxObjectBytes: q.maxObjectBytes,
+    },
   };
 }

@@ -4,9 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppServer } from './app.ts';
 import { ConfigError, readConfig } from './config.ts';
+import { isLoopback, webSecurity } from './http/security.ts';
 import { buildSite, siteIsStale } from './site/build.ts';
 import { createLabServer } from './lab/server.ts';
-import { findBwrap, isLoopback } from './lab/sandbox.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(projectRoot, 'dist');
@@ -17,23 +17,33 @@ async function main(): Promise<void> {
     console.log('Building the course site (first start or changed content)…');
     await buildSite(projectRoot);
   }
-  // Learner shells must be confined when the server is reachable from other machines.
-  let sandbox: string | undefined;
-  if (!isLoopback(config.host)) {
-    sandbox = findBwrap();
-    if (!sandbox) {
-      throw new ConfigError(
-        `refusing to serve on ${config.host} without the learner-shell sandbox: install bubblewrap (apt-get install -y bubblewrap) or bind to 127.0.0.1`,
-      );
-    }
-  }
+  const security = webSecurity({
+    bindHost: config.host,
+    publicUrls: config.publicUrls,
+    trustProxy: config.trustProxy,
+    adminToken: config.adminToken,
+  });
   const lab = await createLabServer({
-    sandbox,
     dataDir: resolve(projectRoot, config.dataDir),
     labsDir: join(projectRoot, 'labs'),
     backend: config.backend,
+    security,
+    // LAB_BWRAP=off isolates without bubblewrap (uids, namespaces and limits still apply).
+    bwrap: process.env.LAB_BWRAP === 'off' ? false : undefined,
+    resources: config.resources,
+    clusterQuota: config.cluster,
+    limits: {
+      maxSessions: config.maxSessions,
+      maxPerLearner: config.maxSessionsPerLearner,
+      maxPerAddress: config.maxSessionsPerAddress,
+      idleTtlMs: config.idleTtlMinutes * 60_000,
+      absoluteTtlMs: config.sessionTtlMinutes * 60_000,
+    },
   });
-  const server = createAppServer(distDir, lab.http);
+  for (const line of lab.sandbox.describe()) console.log(line);
+  if (!lab.sandbox.isolated && !isLoopback(config.host))
+    console.log(`Warning: serving on ${config.host} in single-learner mode; every learner's shell is your user.`);
+  const server = createAppServer(distDir, lab.http, { security, maxConnections: config.maxConnections });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EmbeddedBackend } from '../lab/backends/embedded.ts';
 import { loadLabs, type CatalogLab } from '../labs/catalog.ts';
 import { SessionManager } from '../lab/sessions.ts';
 import { LabStore } from '../lab/store.ts';
 import type { Terminal } from '../lab/terminals.ts';
 import { toolInstalled } from '../lab/tools.ts';
-import { readCommandLog, workspacePaths } from '../lab/workspace.ts';
+import type { LearnerAccess } from '../lab/learner-access.ts';
+import { Sandbox } from '../lab/isolation/sandbox.ts';
 
 export interface LabTestRow {
   lab: string;
@@ -23,15 +24,15 @@ export interface LabTestRow {
 /** Types one command into the session's shell and waits until the shell logged it. */
 async function runInTerminal(
   terminal: Terminal,
-  workspace: string,
+  learner: LearnerAccess,
   command: string,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const before = (await readCommandLog(workspace)).length;
+  const before = (await learner.commands()).length;
   terminal.write(`${command}\r`);
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
-    if ((await readCommandLog(workspace)).length > before) return;
+    if ((await learner.commands()).length > before) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`solution command did not finish in ${timeoutMs / 1000} s: ${command}`);
@@ -57,7 +58,9 @@ export async function testLabs(labsDir: string, only: string[] = []): Promise<La
     backends: [new EmbeddedBackend()],
     dataDir,
     backend: 'embedded',
-    limits: { maxPerLearner: 1000, maxSessions: 1000 },
+    limits: { maxPerLearner: 1000, maxSessions: 1000, maxPerAddress: 1000 },
+    // The reference solutions run in the same sandbox learners get.
+    sandbox: await Sandbox.detect({ dataDir }),
   });
   const rows: LabTestRow[] = [];
   try {
@@ -91,7 +94,7 @@ async function testLab(sessions: SessionManager, lab: CatalogLab): Promise<LabTe
   const learner = 'labs-test';
   const info = await sessions.create(learner, lab.id);
   await sessions.whenReady(info.id);
-  const workspace = sessions.workspace(info.id);
+  const learnerSide = sessions.learner(info.id);
   const rows: LabTestRow[] = [];
   // An exercise limited to other backends (an attack that needs real containers) is left to their e2e run.
   const elsewhere = (e: (typeof def.exercises)[number]) => !!e.backends && !e.backends.includes('embedded');
@@ -122,13 +125,13 @@ async function testLab(sessions: SessionManager, lab: CatalogLab): Promise<LabTe
   await new Promise((r) => setTimeout(r, 200));
   for (const [i, exercise] of def.exercises.entries()) {
     if (elsewhere(exercise)) continue;
-    const home = workspacePaths(workspace).home;
+    const files = [];
     for (const [target, source] of Object.entries(exercise.solution.files ?? {})) {
       const content = source.startsWith('@') ? await readFile(join(lab.dir, source.slice(1)), 'utf8') : source;
-      await mkdir(dirname(join(home, target)), { recursive: true });
-      await writeFile(join(home, target), content);
+      files.push({ path: target, content });
     }
-    for (const command of exercise.solution.commands ?? []) await runInTerminal(terminal, workspace, command);
+    await sessions.writeLearnerFiles(info.id, files);
+    for (const command of exercise.solution.commands ?? []) await runInTerminal(terminal, learnerSide, command);
     const result = await sessions.exercises.check(info.id, learner, exercise.id, 'en');
     rows[i]!.passesAfter = result.passed;
     if (!result.passed)

@@ -5,15 +5,17 @@ import type { ExerciseResult } from '../../src/contracts/protocol.ts';
 import { endpointFromKubeconfig, KubeClient } from '../kube/client.ts';
 import { message } from './messages.ts';
 import { runChecks } from './run.ts';
-import type { LoggedCommand } from './types.ts';
+import type { LearnerAccess } from './types.ts';
 
 export class UnknownExerciseError extends Error {}
 
-/** Where a session keeps what graders read; the lab server passes its workspace's paths. */
+/**
+ * What graders use of a session: the server's own kubeconfig for the cluster (outside the
+ * learner's reach), and the learner's side (files, scripts, command log) with the learner's rights.
+ */
 export interface GradedWorkspace {
-  home: string;
   kubeconfig: string;
-  commands: () => Promise<LoggedCommand[]>;
+  learner: LearnerAccess;
 }
 
 /** Grades one exercise of a lab against a session's cluster and workspace. */
@@ -42,11 +44,11 @@ export async function gradeExercise(
     const { passed, results } = await runChecks(exercise.checks, {
       api,
       endpoint,
-      home: ws.home,
-      commands: ws.commands,
+      home: ws.learner.home,
+      learner: ws.learner,
+      commands: ws.learner.commands,
       labDir,
       locale,
-      env: { HOME: ws.home, KUBECONFIG: ws.kubeconfig, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
       signal: controller.signal,
       ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     });

@@ -9,6 +9,10 @@ const texts = {
     'check.unknownKind': 'Este laboratorio usa un tipo de comprobación desconocido: {kind}.',
     'exercise.backend':
       'Este ejercicio solo se puede corregir en el backend {backends} (contenedores reales), y esta sesión usa el backend {backend}. Lee la solución guiada y sigue con los demás ejercicios.',
+    'file.outside':
+      'El archivo {path} apunta fuera de tu carpeta personal (HOME); solo se corrigen archivos dentro de ella.',
+    'file.notFile': '{path} no es un archivo normal.',
+    'file.tooLarge': 'El archivo {path} es demasiado grande para corregirlo (más de {limit}).',
   },
   en: {
     'check.timeout': 'The check took longer than {seconds} s and was stopped.',
@@ -16,6 +20,9 @@ const texts = {
     'check.unknownKind': 'This lab uses an unknown kind of check: {kind}.',
     'exercise.backend':
       'This exercise can only be graded on the {backends} backend (real containers), and this session runs on the {backend} backend. Read the walkthrough and go on with the other exercises.',
+    'file.outside': 'The file {path} points outside your HOME folder; only files inside it are graded.',
+    'file.notFile': '{path} is not a regular file.',
+    'file.tooLarge': 'The file {path} is too large to grade (over {limit}).',
   },
 } as const;
 

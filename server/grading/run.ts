@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check } from '../../src/contracts/lab.ts';
 import type { CheckResult } from '../../src/contracts/protocol.ts';
 import { fill } from '../../src/contracts/translator.ts';
+import { HomeFileRefused } from './home-files.ts';
 import { message } from './messages.ts';
 import type { CheckPlugin, Outcome } from './plugin.ts';
 import { pluginFor } from './registry.ts';
@@ -67,6 +68,12 @@ export async function runCheck(check: Check, ctx: GradingContext): Promise<Check
     if (check.message && !outcome.passed) outcome.message = check.message[ctx.locale];
     return { kind: check.kind, ...outcome };
   } catch (error) {
+    if (error instanceof HomeFileRefused)
+      return {
+        kind: check.kind,
+        passed: false,
+        message: message(ctx.locale, error.key, { path: error.path, limit: '32 MiB' }),
+      };
     const text =
       error instanceof Error && error.message === 'timeout'
         ? message(ctx.locale, 'check.timeout', { seconds })

@@ -9,8 +9,9 @@ import {
 } from '../../src/contracts/protocol.ts';
 import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
 import type { CatalogLab } from '../labs/catalog.ts';
+import type { LearnerAccess } from './learner-access.ts';
 import type { LabStore, SessionRow } from './store.ts';
-import { readCommandLog, workspacePaths } from './workspace.ts';
+import { workspacePaths } from './workspace.ts';
 
 /** What exercises need from the session lifecycle. */
 export interface SessionLookup {
@@ -18,6 +19,8 @@ export interface SessionLookup {
   row(id: string, learner: string): SessionRow;
   lab(labId: string): CatalogLab;
   touch(id: string): void;
+  /** The session's learner side (files, scripts, command log), with the learner's rights. */
+  learner(id: string): LearnerAccess;
 }
 
 /** The exercise side of a lab: check (graded against the session), hints, solution and progress. */
@@ -45,7 +48,8 @@ export class Exercises {
     const lab = this.sessions.lab(row.labId);
     try {
       const ws = workspacePaths(row.workspace);
-      const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(ws.root) };
+      // The server's own kubeconfig (the learner can edit theirs); the learner's side as the learner.
+      const graded = { kubeconfig: ws.graderKubeconfig, learner: this.sessions.learner(id) };
       const result = await gradeExercise(lab.definition, lab.dir, exerciseId, graded, locale, {
         ...options,
         backend: row.backend,

@@ -3,6 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
+import {
+  clientAddress,
+  ConnectionCounter,
+  crossOriginRefusal,
+  fromLearnerSandbox,
+  isAdmin,
+  RateLimiter,
+  sameOrigin,
+  viaHttps,
+  webSecurity,
+  type WebSecurity,
+} from '../http/security.ts';
 import { toLocale } from '../../src/contracts/locales.ts';
 import { ApiError, terminalLimits } from '../../src/contracts/protocol.ts';
 import type { SessionManager } from './sessions.ts';
@@ -10,6 +22,26 @@ import { toolInstalled } from './tools.ts';
 
 const learnerCookie = 'lab_learner';
 const maxJsonBody = 64 * 1024;
+
+/** Rate limits and connection caps of the lab API; every value is a server flag. */
+export interface ApiLimits {
+  /** Session creations per client address: burst, then per minute. */
+  createsPerAddress: { burst: number; perMinute: number };
+  createsPerLearner: { burst: number; perMinute: number };
+  /** Checks and hints per learner. */
+  checksPerLearner: { burst: number; perMinute: number };
+  /** Open event streams per learner, terminal sockets per session. */
+  streamsPerLearner: number;
+  socketsPerSession: number;
+}
+
+export const defaultApiLimits: ApiLimits = {
+  createsPerAddress: { burst: 30, perMinute: 30 },
+  createsPerLearner: { burst: 6, perMinute: 6 },
+  checksPerLearner: { burst: 30, perMinute: 60 },
+  streamsPerLearner: 8,
+  socketsPerSession: 16,
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
@@ -22,22 +54,33 @@ function sendError(res: ServerResponse, error: unknown): void {
   sendJson(res, 500, { error: 'internal', message: 'Something went wrong on the lab server.' });
 }
 
-function cookies(req: IncomingMessage): Record<string, string> {
-  return Object.fromEntries(
-    (req.headers.cookie ?? '')
-      .split(';')
-      .map((c) => c.trim().split('='))
-      .filter((p) => p.length === 2 && p[0])
-      .map(([k, v]) => [k!, decodeURIComponent(v!)]),
-  );
+/** Cookies of a request; a malformed one is skipped, never an error. */
+export function cookies(header: string | undefined): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const part of (header ?? '').slice(0, 8192).split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    try {
+      found[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      /* not valid percent-encoding: ignore this cookie */
+    }
+  }
+  return found;
 }
 
-/** The learner's anonymous id (HttpOnly, SameSite=Strict cookie), created on first use. */
-function learnerOf(req: IncomingMessage): { id: string; setCookie?: string } {
-  const existing = cookies(req)[learnerCookie];
+/** The learner's anonymous id (HttpOnly, SameSite=Strict cookie, Secure behind https), created on first use. */
+function learnerOf(req: IncomingMessage, security: WebSecurity): { id: string; setCookie?: string } {
+  const existing = cookies(req.headers.cookie)[learnerCookie];
   if (existing && /^[A-Za-z0-9_-]{16,64}$/.test(existing)) return { id: existing };
   const id = randomBytes(18).toString('base64url');
-  return { id, setCookie: `${learnerCookie}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000` };
+  const secure = viaHttps(req, security) ? '; Secure' : '';
+  return { id, setCookie: `${learnerCookie}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${secure}` };
+}
+
+function limited(seconds: number, what: string): ApiError {
+  return new ApiError(429, 'rate_limited', `Too many ${what}; try again in ${seconds} s.`);
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -62,7 +105,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export function originAllowed(origin: string | undefined, host: string | undefined, extra: string[] = []): boolean {
   if (origin === undefined) return true; // not a browser; the session token still applies
   if (extra.includes(origin)) return true;
-  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+  return sameOrigin(origin, host);
 }
 
 export interface LabHttp {
@@ -74,19 +117,34 @@ export interface LabHttp {
 export function createLabHttp(
   sessions: SessionManager,
   metrics: Registry,
-  options: { allowedOrigins?: string[] } = {},
+  options: { allowedOrigins?: string[]; security?: WebSecurity; limits?: Partial<ApiLimits> } = {},
 ): LabHttp {
   const wss = new WebSocketServer({ noServer: true, maxPayload: terminalLimits.maxFrameBytes });
+  const security = options.security ?? webSecurity({ bindHost: '127.0.0.1' });
+  for (const origin of options.allowedOrigins ?? []) security.allowedOrigins.add(origin);
+  const limits = { ...defaultApiLimits, ...options.limits };
+  const createsByAddress = new RateLimiter(limits.createsPerAddress.burst, limits.createsPerAddress.perMinute);
+  const createsByLearner = new RateLimiter(limits.createsPerLearner.burst, limits.createsPerLearner.perMinute);
+  const checksByLearner = new RateLimiter(limits.checksPerLearner.burst, limits.checksPerLearner.perMinute);
+  const streams = new ConnectionCounter(limits.streamsPerLearner);
+  const sockets = new ConnectionCounter(limits.socketsPerSession);
 
   const routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const learner = learnerOf(req);
+    const method = req.method ?? 'GET';
+    const refusal = crossOriginRefusal(req, security);
+    if (refusal) throw new ApiError(403, 'cross_origin', `Forbidden: ${refusal}.`);
+    if (fromLearnerSandbox(req))
+      throw new ApiError(403, 'from_lab_shell', 'The lab API cannot be used from a lab terminal.');
+    const learner = learnerOf(req, security);
     const cookieHeader: Record<string, string> = learner.setCookie ? { 'set-cookie': learner.setCookie } : {};
     const path = url.pathname.replace(/\/+$/, '');
-    const method = req.method ?? 'GET';
+    const address = clientAddress(req, security);
     if (path === '/api/sessions' && method === 'POST') {
       const body = await readJson(req);
       if (typeof body.labId !== 'string') throw new ApiError(400, 'bad_request', 'labId is required.');
-      return sendJson(res, 201, await sessions.create(learner.id, body.labId), cookieHeader);
+      const wait = createsByAddress.take(address) ?? createsByLearner.take(learner.id);
+      if (wait !== undefined) throw limited(wait, 'new labs');
+      return sendJson(res, 201, await sessions.create(learner.id, body.labId, address), cookieHeader);
     }
     if (path === '/api/progress' && method === 'GET') {
       return sendJson(
@@ -109,6 +167,10 @@ export function createLabHttp(
         string,
       ];
       const locale = toLocale(url.searchParams.get('lang'));
+      if (action !== 'solution') {
+        const wait = checksByLearner.take(learner.id);
+        if (wait !== undefined) throw limited(wait, action === 'check' ? 'checks' : 'hints');
+      }
       if (action === 'check') {
         if (!sessionId) throw new ApiError(400, 'bad_request', 'Checks run against a session.');
         return sendJson(
@@ -135,6 +197,9 @@ export function createLabHttp(
       return sendJson(res, 200, await sessions.reset(id, learner.id), cookieHeader);
     if (sub === '/events' && method === 'GET') {
       const info = sessions.get(id, learner.id);
+      const release = streams.acquire(learner.id);
+      if (!release) throw new ApiError(429, 'too_many_streams', 'Too many open event streams.');
+      req.on('close', release);
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
@@ -155,6 +220,10 @@ export function createLabHttp(
     handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/metrics') {
+        if (!isAdmin(req, security)) {
+          sendJson(res, 403, { error: 'forbidden', message: 'Metrics need the admin token or loopback.' });
+          return true;
+        }
         void metrics.metrics().then((text) => {
           res.writeHead(200, { 'content-type': metrics.contentType });
           res.end(text);
@@ -191,8 +260,12 @@ export function createLabHttp(
           `HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
         );
       };
-      if (!originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins)) {
+      if (!originAllowed(req.headers.origin, req.headers.host, [...security.allowedOrigins])) {
         refuse(403, 'Forbidden: cross-origin WebSocket');
+        return true;
+      }
+      if (fromLearnerSandbox(req)) {
+        refuse(403, 'Forbidden: the lab API cannot be used from a lab terminal');
         return true;
       }
       const [, id, name] = m as unknown as [string, string, string];
@@ -200,14 +273,28 @@ export function createLabHttp(
         refuse(401, 'Unauthorized: missing or wrong session token');
         return true;
       }
+      const release = sockets.acquire(id);
+      if (!release) {
+        refuse(429, 'Too Many Requests: too many terminal connections');
+        return true;
+      }
       let terminal;
       try {
-        terminal = sessions.terminal(id, decodeURIComponent(name));
+        let decoded = '';
+        try {
+          decoded = decodeURIComponent(name);
+        } catch {
+          /* malformed escape: rejected as a bad name below */
+        }
+        terminal = sessions.terminal(id, decoded);
       } catch (error) {
+        release();
         refuse(error instanceof ApiError ? error.status : 500, error instanceof Error ? error.message : 'error');
         return true;
       }
+      socket.on('close', release);
       wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('close', release);
         ws.on('error', () => ws.terminate());
         terminal.attach(ws, Number(url.searchParams.get('since') ?? 0));
       });

@@ -1,24 +1,24 @@
 import { ApiError } from '../../src/contracts/protocol.ts';
+import type { Sandbox, SandboxSession } from './isolation/sandbox.ts';
 import { Terminal } from './terminals.ts';
-import { workspacePaths } from './workspace.ts';
+import { learnerEnv, workspacePaths } from './workspace.ts';
 
 const terminalNameRe = /^[a-z0-9-]{1,32}$/;
-const maxTerminalsPerSession = 6;
+export const maxTerminalsPerSession = 6;
 
-/** The shells of every session, by session and terminal name. */
+/** The shells of every session, by session and terminal name; each runs in the session's sandbox. */
 export class SessionTerminals {
   private readonly bySession = new Map<string, Map<string, Terminal>>();
-  /** bubblewrap binary when learner shells are sandboxed. */
-  private readonly bwrap?: string;
+  private readonly sandbox: Sandbox;
   private readonly onStart: () => void;
 
-  constructor(options: { bwrap?: string; onStart?: () => void } = {}) {
-    this.bwrap = options.bwrap;
+  constructor(options: { sandbox: Sandbox; onStart?: () => void }) {
+    this.sandbox = options.sandbox;
     this.onStart = options.onStart ?? (() => undefined);
   }
 
   /** The named terminal of a session (which must be ready), started on first use. */
-  open(sessionId: string, workspace: string, name: string): Terminal {
+  open(sessionId: string, workspace: string, name: string, identity: SandboxSession): Terminal {
     if (!terminalNameRe.test(name))
       throw new ApiError(400, 'bad_terminal', 'Terminal names are 1-32 lowercase letters, digits or dashes.');
     let terminals = this.bySession.get(sessionId);
@@ -27,12 +27,13 @@ export class SessionTerminals {
     if (!terminal || terminal.exited !== undefined) {
       if (terminals.size >= maxTerminalsPerSession && !terminal)
         throw new ApiError(429, 'too_many_terminals', `At most ${maxTerminalsPerSession} terminals per session.`);
-      terminal = new Terminal(
-        name,
-        workspacePaths(workspace),
-        { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: process.env.LANG ?? 'C.UTF-8' },
-        this.bwrap,
-      );
+      const ws = workspacePaths(workspace);
+      const shell = ['bash', '--noprofile', '--rcfile', ws.bashrc, '-i'];
+      const entry = this.sandbox.entry(identity, shell, {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...learnerEnv(ws),
+      });
+      terminal = new Terminal(name, { ...entry, cwd: ws.home });
       terminals.set(name, terminal);
       this.onStart();
     }
@@ -43,6 +44,20 @@ export class SessionTerminals {
   closeAll(sessionId: string): void {
     for (const t of this.bySession.get(sessionId)?.values() ?? []) t.kill();
     this.bySession.delete(sessionId);
+  }
+
+  /** When the learner last typed in any of the session's terminals (0 when never). */
+  lastInput(sessionId: string): number {
+    return Math.max(0, ...[...(this.bySession.get(sessionId)?.values() ?? [])].map((t) => t.lastInput));
+  }
+
+  /** Shows a line from the lab server in every running shell of a session. */
+  notice(sessionId: string, text: string): void {
+    for (const t of this.bySession.get(sessionId)?.values() ?? []) if (t.exited === undefined) t.notice(text);
+  }
+
+  has(sessionId: string): boolean {
+    return (this.bySession.get(sessionId)?.size ?? 0) > 0;
   }
 
   private running(): Terminal[] {

@@ -3,18 +3,24 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterBackend } from './backends/types.ts';
+import { Sandbox, type SandboxSession } from './isolation/sandbox.ts';
+import { allocateUid } from './isolation/processes.ts';
+import { limitNotices, type NoticeState } from './isolation/notices.ts';
+import { learnerAccess, type LearnerAccess } from './learner-access.ts';
 import type { CatalogLab, LabSummary } from '../labs/catalog.ts';
 import { ApiError, type BackendCapabilities, type SessionInfo, type StageEvent } from '../../src/contracts/protocol.ts';
 import type { LabStore, SessionRow } from './store.ts';
 import { Exercises } from './exercises.ts';
 import { SessionTerminals } from './session-terminals.ts';
 import type { Terminal } from './terminals.ts';
-import { prepareWorkspace, resetWorkspace } from './workspace.ts';
+import { prepareDataDir, prepareWorkspace, sandboxSession, workspacePaths } from './workspace.ts';
 import { applySetup } from './setup.ts';
 
 export interface SessionLimits {
   maxSessions: number;
   maxPerLearner: number;
+  /** Open sessions started from one client address (a classroom behind NAT shares one). */
+  maxPerAddress: number;
   idleTtlMs: number;
   absoluteTtlMs: number;
 }
@@ -22,6 +28,7 @@ export interface SessionLimits {
 export const defaultLimits: SessionLimits = {
   maxSessions: 50,
   maxPerLearner: 3,
+  maxPerAddress: 40,
   idleTtlMs: 2 * 3600_000,
   absoluteTtlMs: 8 * 3600_000,
 };
@@ -32,6 +39,10 @@ interface LiveSession {
   capabilities: BackendCapabilities;
   events: EventEmitter;
   ready: Promise<void>;
+  /** Reset, end and shutdown run one after another, never interleaved. */
+  lifecycle: Promise<unknown>;
+  address: string;
+  notices: NoticeState;
 }
 
 /**
@@ -48,7 +59,11 @@ export class SessionManager {
   readonly limits: SessionLimits;
   private readonly preferredBackend: string;
   private reaper?: NodeJS.Timeout;
+  private noticeTimer?: NodeJS.Timeout;
+  private dataDirReady?: Promise<void>;
   readonly metrics = new EventEmitter();
+  /** Runs every learner process (shells, scripts) and every access to learner files. */
+  readonly sandbox: Sandbox;
   readonly terminals: SessionTerminals;
   readonly exercises: Exercises;
 
@@ -59,9 +74,11 @@ export class SessionManager {
     dataDir: string;
     limits?: Partial<SessionLimits>;
     backend?: string;
-    bwrap?: string;
+    /** Without one, shells run as the server's user (tests; createLabServer always passes one). */
+    sandbox?: Sandbox;
   }) {
-    this.terminals = new SessionTerminals({ bwrap: options.bwrap, onStart: () => this.metrics.emit('terminals') });
+    this.sandbox = options.sandbox ?? Sandbox.singleUser();
+    this.terminals = new SessionTerminals({ sandbox: this.sandbox, onStart: () => this.metrics.emit('terminals') });
     this.store = options.store;
     this.labs = options.labs;
     this.backends = new Map(options.backends.map((b) => [b.name, b]));
@@ -69,7 +86,12 @@ export class SessionManager {
     this.limits = { ...defaultLimits, ...options.limits };
     this.preferredBackend = options.backend ?? 'auto';
     this.exercises = new Exercises(
-      { row: (id, learner) => this.require(id, learner).row, lab: (id) => this.lab(id), touch: (id) => this.touch(id) },
+      {
+        row: (id, learner) => this.require(id, learner).row,
+        lab: (id) => this.lab(id),
+        touch: (id) => this.touch(id),
+        learner: (id) => this.learner(id),
+      },
       this.store,
       this.metrics,
     );
@@ -104,7 +126,7 @@ export class SessionManager {
   }
 
   /** Starts provisioning and returns at once; `ready` resolves when the cluster and workspace exist. */
-  async create(learner: string, labId: string): Promise<SessionInfo> {
+  async create(learner: string, labId: string, address = ''): Promise<SessionInfo> {
     const lab = this.lab(labId);
     const active = this.store.active();
     if (active.length >= this.limits.maxSessions)
@@ -116,6 +138,13 @@ export class SessionManager {
         `You already have ${this.limits.maxPerLearner} labs open; end one first.`,
       );
     }
+    const fromAddress = [...this.live.values()].filter((l) => address && l.address === address).length;
+    if (fromAddress >= this.limits.maxPerAddress)
+      throw new ApiError(
+        429,
+        'too_many_sessions',
+        `${this.limits.maxPerAddress} labs are already open from your network address; end one first.`,
+      );
     const backend = this.chooseBackend(lab);
     const id = randomUUID().replace(/-/g, '');
     const now = Date.now();
@@ -130,21 +159,40 @@ export class SessionManager {
       createdAt: now,
       lastActive: now,
       error: null,
+      uid: this.sandbox.isolated ? this.freeUid() : null,
     };
     this.store.insert(row);
-    const live = this.track(row);
+    const live = this.track(row, address);
     live.ready = this.provision(live, lab, backend, false);
     live.ready.catch(() => undefined);
     return this.info(live);
   }
 
-  private track(row: SessionRow): LiveSession {
+  private freeUid(): number {
+    return allocateUid([...this.live.values()].map((l) => l.row.uid ?? -1));
+  }
+
+  private sandboxOf(live: LiveSession): SandboxSession {
+    return sandboxSession(workspacePaths(live.row.workspace), live.row.uid ?? process.getuid?.() ?? 0);
+  }
+
+  /** Runs a lifecycle step after the session's previous ones (five parallel resets run in turn). */
+  private serialised<T>(live: LiveSession, step: () => Promise<T>): Promise<T> {
+    const next = live.lifecycle.then(step, step);
+    live.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private track(row: SessionRow, address = ''): LiveSession {
     const live: LiveSession = {
       row,
       stages: [],
       capabilities: { containers: false, limitations: [] },
       events: new EventEmitter(),
       ready: Promise.resolve(),
+      lifecycle: Promise.resolve(),
+      address,
+      notices: {},
     };
     live.events.setMaxListeners(50);
     this.live.set(row.id, live);
@@ -170,7 +218,11 @@ export class SessionManager {
         stage: 'creating-workspace',
         message: resuming ? 'Resuming your workspace' : 'Preparing your workspace',
       });
-      await mkdir(live.row.workspace, { recursive: true });
+      this.dataDirReady ??= prepareDataDir(this.dataDir, this.sandbox.isolated);
+      await this.dataDirReady;
+      await mkdir(live.row.workspace, { recursive: true, mode: 0o700 });
+      const sandbox = this.sandboxOf(live);
+      await this.sandbox.prepare(sandbox);
       const result = await backend.provision({
         sessionId: live.row.id,
         workspace: live.row.workspace,
@@ -178,7 +230,8 @@ export class SessionManager {
         onStage: (s) => this.stage(live, s),
       });
       live.capabilities = result.capabilities;
-      await prepareWorkspace(live.row.workspace, lab, result.kubeconfig);
+      const ws = workspacePaths(live.row.workspace);
+      await prepareWorkspace(ws, sandbox, this.sandbox, lab, result.kubeconfig, !resuming);
       if (lab.setup.length && !resuming) {
         this.stage(live, { stage: 'installing-add-ons', message: 'Preparing the lab resources' });
         await applySetup(result.kubeconfig, lab);
@@ -206,6 +259,10 @@ export class SessionManager {
       // Until its cluster is back, a resumed session is "creating" again.
       row.state = 'creating';
       const live = this.track(row);
+      if (this.sandbox.isolated && row.uid === null) {
+        row.uid = this.freeUid();
+        this.store.setUid(row.id, row.uid);
+      }
       if (!lab || !backend) {
         this.store.setState(row.id, 'failed', 'lab or backend no longer available');
         live.row.state = 'failed';
@@ -274,7 +331,7 @@ export class SessionManager {
   terminal(id: string, name: string): Terminal {
     const live = this.require(id);
     if (live.row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
-    const terminal = this.terminals.open(id, live.row.workspace, name);
+    const terminal = this.terminals.open(id, live.row.workspace, name, this.sandboxOf(live));
     this.touch(id);
     return terminal;
   }
@@ -286,40 +343,59 @@ export class SessionManager {
     this.store.touch(id, live.row.lastActive);
   }
 
-  /** Fresh cluster and workspace for the same lab. */
+  /** Fresh cluster and workspace for the same lab (after any reset or end already under way). */
   async reset(id: string, learner: string): Promise<SessionInfo> {
     const live = this.require(id, learner);
-    await live.ready.catch(() => undefined);
-    this.terminals.closeAll(live.row.id);
-    const backend = this.backends.get(live.row.backend)!;
-    await backend.destroy(id, live.row.workspace);
-    await resetWorkspace(live.row.workspace);
-    live.row.state = 'creating';
-    live.row.error = null;
-    this.store.setState(id, 'creating');
-    live.stages = [];
-    live.ready = this.provision(live, this.lab(live.row.labId), backend, false);
-    live.ready.catch(() => undefined);
-    return this.info(live);
+    return this.serialised(live, async () => {
+      if (this.live.get(id) !== live) throw new ApiError(404, 'unknown_session', `There is no open session "${id}".`);
+      await live.ready.catch(() => undefined);
+      this.terminals.closeAll(live.row.id);
+      const backend = this.backends.get(live.row.backend)!;
+      await this.sandbox.release(this.sandboxOf(live), { discard: true });
+      await backend.destroy(id, live.row.workspace);
+      live.row.state = 'creating';
+      live.row.error = null;
+      this.store.setState(id, 'creating');
+      live.stages = [];
+      live.ready = this.provision(live, this.lab(live.row.labId), backend, false);
+      live.ready.catch(() => undefined);
+      return this.info(live);
+    });
   }
 
   async end(id: string, learner?: string): Promise<void> {
     const live = this.require(id, learner);
-    await live.ready.catch(() => undefined);
-    this.terminals.closeAll(live.row.id);
-    await this.backends.get(live.row.backend)?.destroy(id, live.row.workspace);
-    await rm(live.row.workspace, { recursive: true, force: true });
-    live.row.state = 'ended';
-    this.store.setState(id, 'ended');
-    live.events.removeAllListeners();
-    this.live.delete(id);
+    await this.serialised(live, async () => {
+      if (this.live.get(id) !== live) return;
+      await live.ready.catch(() => undefined);
+      this.terminals.closeAll(live.row.id);
+      await this.sandbox.release(this.sandboxOf(live), { discard: true });
+      await this.backends.get(live.row.backend)?.destroy(id, live.row.workspace);
+      await rm(live.row.workspace, { recursive: true, force: true });
+      live.row.state = 'ended';
+      this.store.setState(id, 'ended');
+      live.events.removeAllListeners();
+      this.live.delete(id);
+    });
   }
 
-  /** Ends sessions idle or open for too long. */
+  /** The session's learner side (files, scripts, command log) as graders and `labs test` see it. */
+  learner(id: string): LearnerAccess {
+    const live = this.require(id);
+    return learnerAccess(this.sandbox, this.sandboxOf(live), workspacePaths(live.row.workspace));
+  }
+
+  /** Writes files into the session's HOME as the learner (paths relative to HOME). */
+  async writeLearnerFiles(id: string, files: Array<{ path: string; content: string }>): Promise<void> {
+    await this.sandbox.writeFiles(this.sandboxOf(this.require(id)), files);
+  }
+
+  /** Ends sessions idle or open for too long; typing in a terminal counts as activity. */
   async reap(now = Date.now()): Promise<string[]> {
     const ended: string[] = [];
     for (const live of [...this.live.values()]) {
-      const idle = now - live.row.lastActive > this.limits.idleTtlMs;
+      const lastActivity = Math.max(live.row.lastActive, this.terminals.lastInput(live.row.id));
+      const idle = now - lastActivity > this.limits.idleTtlMs;
       const old = now - live.row.createdAt > this.limits.absoluteTtlMs;
       if (idle || old) {
         await this.end(live.row.id).catch(() => undefined);
@@ -332,6 +408,17 @@ export class SessionManager {
   startReaper(intervalMs = 60_000): void {
     this.reaper = setInterval(() => void this.reap(), intervalMs);
     this.reaper.unref();
+    this.noticeTimer = setInterval(() => this.showLimitNotices(), 2000);
+    this.noticeTimer.unref();
+  }
+
+  /** Tells learners in their terminals when their session hit a limit (memory, processes, disk). */
+  showLimitNotices(): void {
+    for (const live of this.live.values()) {
+      if (live.row.state !== 'ready' || !this.terminals.has(live.row.id)) continue;
+      for (const text of limitNotices(this.sandbox, this.sandboxOf(live), live.notices))
+        this.terminals.notice(live.row.id, text);
+    }
   }
 
   counts(): Record<string, number> {
@@ -343,10 +430,14 @@ export class SessionManager {
   /** Server shutdown: shells stop, clusters are suspended (state kept for resume). */
   async shutdown(): Promise<void> {
     if (this.reaper) clearInterval(this.reaper);
+    if (this.noticeTimer) clearInterval(this.noticeTimer);
     for (const live of this.live.values()) {
-      this.terminals.closeAll(live.row.id);
-      await live.ready.catch(() => undefined);
-      await this.backends.get(live.row.backend)?.suspend?.(live.row.id);
+      await this.serialised(live, async () => {
+        this.terminals.closeAll(live.row.id);
+        await live.ready.catch(() => undefined);
+        await this.sandbox.release(this.sandboxOf(live), { discard: false });
+        await this.backends.get(live.row.backend)?.suspend?.(live.row.id);
+      });
     }
     this.live.clear();
   }

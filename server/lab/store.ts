@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import type { SessionState } from '../../src/contracts/protocol.ts';
 
@@ -12,6 +13,8 @@ export interface SessionRow {
   createdAt: number;
   lastActive: number;
   error: string | null;
+  /** The unprivileged uid (and gid) the session's processes run as; null in single-learner mode. */
+  uid: number | null;
 }
 
 /** Sessions and progress in SQLite (node:sqlite), so a restarted server resumes them. */
@@ -19,6 +22,9 @@ export class LabStore {
   private readonly db: DatabaseSync;
 
   constructor(path: string) {
+    // Owner-only from the first byte: it holds every session token. SQLite gives its
+    // -wal and -shm files the database file's mode.
+    closeSync(openSync(path, 'a', 0o600));
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
@@ -40,6 +46,8 @@ export class LabStore {
         passed INTEGER NOT NULL, results TEXT NOT NULL, at INTEGER NOT NULL
       );
     `);
+    const columns = this.db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'uid')) this.db.exec('ALTER TABLE sessions ADD COLUMN uid INTEGER');
   }
 
   private ensureProgress(learner: string, lab: string, exercise: string): void {
@@ -123,15 +131,32 @@ export class LabStore {
       createdAt: Number(r.created_at),
       lastActive: Number(r.last_active),
       error: r.error === null || r.error === undefined ? null : String(r.error),
+      uid: r.uid === null || r.uid === undefined ? null : Number(r.uid),
     };
   }
 
   insert(s: SessionRow): void {
     this.db
       .prepare(
-        'INSERT INTO sessions (id, learner, lab_id, backend, state, token, workspace, created_at, last_active, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO sessions (id, learner, lab_id, backend, state, token, workspace, created_at, last_active, error, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(s.id, s.learner, s.labId, s.backend, s.state, s.token, s.workspace, s.createdAt, s.lastActive, s.error);
+      .run(
+        s.id,
+        s.learner,
+        s.labId,
+        s.backend,
+        s.state,
+        s.token,
+        s.workspace,
+        s.createdAt,
+        s.lastActive,
+        s.error,
+        s.uid,
+      );
+  }
+
+  setUid(id: string, uid: number): void {
+    this.db.prepare('UPDATE sessions SET uid = ? WHERE id = ?').run(uid, id);
   }
 
   get(id: string): SessionRow | undefined {

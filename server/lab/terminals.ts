@@ -1,11 +1,22 @@
 import * as pty from 'node-pty';
 import type { WebSocket } from 'ws';
 import { parseClientMessage, terminalLimits, type ServerMessage } from '../../src/contracts/protocol.ts';
-import { sandboxCommand } from './sandbox.ts';
-import type { Workspace } from './workspace.ts';
 
 /** Writes big pastes to the shell in slices, so one message cannot stall the pty. */
 const writeSlice = 4096;
+
+/**
+ * A browser that stops reading is dropped once this much output waits for it, instead of
+ * the server buffering without end; it reconnects with `since` and gets the scrollback.
+ */
+export const maxBufferedBytes = 1024 * 1024;
+
+export interface ShellCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
 
 /**
  * One shell in a session's workspace. Output is numbered by character offset and kept
@@ -22,16 +33,17 @@ export class Terminal {
   exited: number | undefined;
   private readonly onExitCallbacks: Array<(code: number) => void> = [];
 
-  constructor(name: string, ws: Workspace, env: Record<string, string>, bwrap?: string) {
+  /** When the learner last typed (idle TTLs count terminal activity). */
+  lastInput = Date.now();
+
+  constructor(name: string, command: ShellCommand) {
     this.name = name;
-    const shell = ['bash', '--noprofile', '--rcfile', ws.bashrc, '-i'];
-    const command = bwrap ? sandboxCommand(bwrap, ws, shell) : { file: shell[0]!, args: shell.slice(1) };
     this.proc = pty.spawn(command.file, command.args, {
       name: 'xterm-256color',
       cols: 100,
       rows: 30,
-      cwd: ws.home,
-      env: { ...env, HOME: ws.home, KUBECONFIG: ws.kubeconfig, TERM: 'xterm-256color', LANG: env.LANG ?? 'C.UTF-8' },
+      cwd: command.cwd,
+      env: { ...command.env, TERM: 'xterm-256color', LANG: command.env.LANG ?? 'C.UTF-8' },
     });
     this.proc.onData((data) => this.output(data));
     this.proc.onExit(({ exitCode }) => {
@@ -65,9 +77,14 @@ export class Terminal {
     this.broadcast({ type: 'data', seq, data });
   }
 
+  /** A line from the lab server (a limit was hit), shown in the terminal like output. */
+  notice(text: string): void {
+    this.output(`\r\n\x1b[1;33m[lab] ${text}\x1b[0m\r\n`);
+  }
+
   private broadcast(message: ServerMessage): void {
     const text = JSON.stringify(message);
-    for (const socket of this.sockets) if (socket.readyState === socket.OPEN) socket.send(text);
+    for (const socket of this.sockets) send(socket, text);
   }
 
   /** Output from `since` on (all that is still kept if `since` is older). */
@@ -88,21 +105,23 @@ export class Terminal {
   /** Connects a browser socket, replaying from `since`. */
   attach(socket: WebSocket, since: number): void {
     this.sockets.add(socket);
-    const send = (m: ServerMessage) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(m));
-    send({ type: 'hello', terminal: this.name, seq: this.seq });
+    const reply = (m: ServerMessage) => send(socket, JSON.stringify(m));
+    reply({ type: 'hello', terminal: this.name, seq: this.seq });
     const missed = this.replay(Number.isFinite(since) ? since : 0);
-    if (missed.data) send({ type: 'data', seq: missed.seq, data: missed.data });
-    if (this.exited !== undefined) send({ type: 'exit', code: this.exited });
+    if (missed.data) reply({ type: 'data', seq: missed.seq, data: missed.data });
+    if (this.exited !== undefined) reply({ type: 'exit', code: this.exited });
     socket.on('message', (raw, isBinary) => {
       if (isBinary) {
-        send({ type: 'error', message: 'malformed frame: binary frames are not accepted' });
+        reply({ type: 'error', message: 'malformed frame: binary frames are not accepted' });
         return;
       }
       const message = parseClientMessage(raw.toString());
-      if ('error' in message) send({ type: 'error', message: message.error });
-      else if (message.type === 'data') this.write(message.data);
-      else if (message.type === 'resize') this.resize(message.cols, message.rows);
-      else send({ type: 'pong', t: message.t });
+      if ('error' in message) reply({ type: 'error', message: message.error });
+      else if (message.type === 'data') {
+        this.lastInput = Date.now();
+        this.write(message.data);
+      } else if (message.type === 'resize') this.resize(message.cols, message.rows);
+      else reply({ type: 'pong', t: message.t });
     });
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => this.sockets.delete(socket));
@@ -124,4 +143,14 @@ export class Terminal {
       /* already gone */
     }
   }
+}
+
+/** Sends a frame, or drops a socket whose reader has stalled (see maxBufferedBytes). */
+function send(socket: WebSocket, text: string): void {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > maxBufferedBytes) {
+    socket.terminate();
+    return;
+  }
+  socket.send(text);
 }

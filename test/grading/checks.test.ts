@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { runCheck, runChecks } from '../../server/grading/run.ts';
 import type { GradingContext } from '../../server/grading/types.ts';
 import type { Locale } from '../../src/contracts/locales.ts';
 import { endpointFromKubeconfig, KubeClient } from '../../server/kube/client.ts';
-import { readCommandLog } from '../../server/lab/workspace.ts';
+import { Sandbox } from '../../server/lab/isolation/sandbox.ts';
+import { learnerAccess } from '../../server/lab/learner-access.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 let cluster: EmbeddedCluster;
@@ -56,8 +57,9 @@ beforeAll(async () => {
   });
   await writeFile(join(home, 'notes.yaml'), 'kind: List\nitems:\n  - name: ci\n    replicas: 2\n');
   await writeFile(join(home, 'broken.json'), '{"a": ');
+  await mkdir(join(home, '.lab'));
   await writeFile(
-    join(dir, 'commands.log'),
+    join(home, '.lab', 'commands.log'),
     [
       `1\t0\t${Buffer.from(home).toString('base64')}\t${Buffer.from('trivy image --format json -o reports/nginx.json nginx:1.27').toString('base64')}`,
       `2\t1\t${Buffer.from(home).toString('base64')}\t${Buffer.from('kubectl get pods -n nowhere').toString('base64')}`,
@@ -73,14 +75,23 @@ afterAll(async () => {
 });
 
 function ctx(locale: Locale): GradingContext {
+  // Single-learner mode: the test's own user plays the learner (the sandboxed path is in test/security).
+  const session = { id: 'checks', uid: 0, gid: 0, home, runDir: dir, image: '' };
+  const paths = {
+    home,
+    kubeconfig: join(home, 'kubeconfig'),
+    sandboxKubeconfig: join(home, 'kubeconfig'),
+    commandLog: join(home, '.lab', 'commands.log'),
+  };
+  const learner = learnerAccess(Sandbox.singleUser(), session, paths);
   return {
     api,
     endpoint: endpointFromKubeconfig(kubeconfigText),
     home,
-    commands: () => readCommandLog(dir),
+    learner,
+    commands: learner.commands,
     labDir: join(projectRoot, 'labs', 'security-basics'),
     locale,
-    env: { HOME: home, KUBECONFIG: join(home, 'kubeconfig'), PATH: process.env.PATH ?? '' },
     signal: new AbortController().signal,
     // Checks of converging state look once here; polling has its own tests below.
     pollSeconds: 0,
@@ -267,6 +278,19 @@ describe('file', () => {
     expect(broken.en.message).toMatch(/^The file broken\.json is not valid JSON: /);
     const escape = await runCheck({ kind: 'file', path: '../../etc/passwd' }, ctx('en'));
     expect(escape.passed).toBe(false);
+  });
+
+  it('refuses a symlink that resolves outside HOME, without reading it', async () => {
+    await symlink('/etc/passwd', join(home, 'answers.yaml'));
+    const r = await both({ kind: 'file', path: 'answers.yaml', expect: [{ path: '$.root', exists: true }] });
+    expect(r.en).toMatchObject({
+      passed: false,
+      message: 'The file answers.yaml points outside your HOME folder; only files inside it are graded.',
+    });
+    expect(r.es.message).toBe(
+      'El archivo answers.yaml apunta fuera de tu carpeta personal (HOME); solo se corrigen archivos dentro de ella.',
+    );
+    expect(r.en.message).not.toContain('root:');
   });
 
   const goldens = existsSync(trivyDir) ? readdirSync(trivyDir).filter((f) => f.endsWith('.json.golden')) : [];

@@ -7,6 +7,7 @@ import { decodeProtobufObject } from '../../server/cluster/embedded/endpoints/pr
 import { runCheck } from '../../server/grading/run.ts';
 import type { GradingContext } from '../../server/grading/types.ts';
 import { loadLabs } from '../../server/labs/catalog.ts';
+import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -64,7 +65,7 @@ function scriptCheck(labId: string, exerciseId: string, index: number): Check {
 async function run(check: Check): Promise<{ passed: boolean; output: string }> {
   const ctx = {
     home,
-    env: { HOME: home, KUBECONFIG: join(home, 'kubeconfig'), PATH: `${bin}:/usr/bin:/bin`, LANG: 'C.UTF-8' },
+    learner: localLearner(home, join(home, 'kubeconfig'), { path: `${bin}:/usr/bin:/bin` }),
     signal: new AbortController().signal,
     locale: 'en',
   } as unknown as GradingContext;

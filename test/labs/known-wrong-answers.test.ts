@@ -6,6 +6,7 @@ import { gradeExercise } from '../../server/grading/exercise.ts';
 import { loadLabs, type CatalogLab } from '../../server/labs/catalog.ts';
 import { applySetup } from '../../server/lab/setup.ts';
 import { kubectlBinaries, KubectlHarness } from '../helpers/kubectl.ts';
+import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -52,7 +53,7 @@ function labCluster(id: string) {
         summary.definition!,
         summary.dir,
         exercise,
-        { home: harness.home, kubeconfig: harness.kubeconfig, commands: async () => [] },
+        { kubeconfig: harness.kubeconfig, learner: localLearner(harness.home, harness.kubeconfig) },
         locale,
         { pollSeconds, backend: 'embedded' },
       );

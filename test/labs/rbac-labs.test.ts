@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { gradeExercise } from '../../server/grading/exercise.ts';
 import { loadLabs, type CatalogLab } from '../../server/labs/catalog.ts';
-import { readCommandLog, workspacePaths } from '../../server/lab/workspace.ts';
+import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -39,7 +39,8 @@ class Workspace {
     ws.home = join(ws.root, 'home');
     await mkdir(join(ws.home, '.kube'), { recursive: true });
     await writeFile(join(ws.home, '.kube', 'config'), await cluster.kubeconfig());
-    await writeFile(join(ws.root, 'commands.log'), '');
+    await mkdir(join(ws.home, '.lab'));
+    await writeFile(join(ws.home, '.lab', 'commands.log'), '');
     return ws;
   }
 
@@ -58,14 +59,14 @@ class Workspace {
   async log(command: string, exit = 0): Promise<void> {
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     this.lines.push(`${Date.now()}\t${exit}\t${b64(this.home)}\t${b64(command)}`);
-    await writeFile(join(this.root, 'commands.log'), `${this.lines.join('\n')}\n`);
+    await writeFile(join(this.home, '.lab', 'commands.log'), `${this.lines.join('\n')}\n`);
   }
 }
 
 async function grade(labId: string, exercise: string, ws: Workspace) {
   const lab = labs.get(labId)!;
-  const paths = workspacePaths(ws.root);
-  const graded = { home: paths.home, kubeconfig: paths.kubeconfig, commands: () => readCommandLog(ws.root) };
+  const kubeconfig = join(ws.home, '.kube', 'config');
+  const graded = { kubeconfig, learner: localLearner(ws.home, kubeconfig) };
   // RBAC changes are visible at once: no polling, so a failing check answers immediately.
   return gradeExercise(lab.definition!, lab.dir, exercise, graded, 'en', { pollSeconds: 0 });
 }

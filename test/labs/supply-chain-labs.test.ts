@@ -7,13 +7,13 @@ import { parse } from 'yaml';
 import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { gradeExercise } from '../../server/grading/exercise.ts';
 import { loadLabs, type CatalogLab } from '../../server/labs/catalog.ts';
-import { readCommandLog, workspacePaths } from '../../server/lab/workspace.ts';
 import { labImages } from '../../server/labs/lab-images.ts';
 import { createHash, createVerify } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { archiveIdentity, readTar } from '../../server/oci/archive.ts';
 import { applySetup } from '../../server/lab/setup.ts';
+import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -49,8 +49,9 @@ async function workspace(labId: string): Promise<{ root: string; home: string }>
 
 async function grade(labId: string, exercise: string, root: string) {
   const lab = labs.get(labId)!;
-  const ws = workspacePaths(root);
-  const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(root) };
+  const home = join(root, 'home');
+  const kubeconfig = join(home, '.kube', 'config');
+  const graded = { kubeconfig, learner: localLearner(home, kubeconfig, { commandLog: join(root, 'commands.log') }) };
   return gradeExercise(lab.definition!, lab.dir, exercise, graded, 'en', { pollSeconds: 0 });
 }
 

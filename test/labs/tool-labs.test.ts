@@ -7,8 +7,8 @@ import { EmbeddedCluster } from '../../server/cluster/embedded/cluster.ts';
 import { gradeExercise } from '../../server/grading/exercise.ts';
 import { loadLabs } from '../../server/labs/catalog.ts';
 import type { CatalogLab } from '../../server/labs/catalog.ts';
-import { readCommandLog, workspacePaths } from '../../server/lab/workspace.ts';
 import { archiveIdentity } from '../../server/oci/archive.ts';
+import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 /**
@@ -42,14 +42,16 @@ async function workspace(commands: Array<[string, number]> = []): Promise<{ root
         `${1000 + i}\t${exit}\t${Buffer.from(home).toString('base64')}\t${Buffer.from(c).toString('base64')}`,
     )
     .join('\n');
-  await writeFile(join(root, 'commands.log'), log ? `${log}\n` : '');
+  await mkdir(join(home, '.lab'));
+  await writeFile(join(home, '.lab', 'commands.log'), log ? `${log}\n` : '');
   return { root, home };
 }
 
 async function grade(labId: string, exercise: string, root: string) {
   const lab = labs.get(labId)!;
-  const ws = workspacePaths(root);
-  const graded = { home: ws.home, kubeconfig: ws.kubeconfig, commands: () => readCommandLog(root) };
+  const home = join(root, 'home');
+  const kubeconfig = join(home, '.kube', 'config');
+  const graded = { kubeconfig, learner: localLearner(home, kubeconfig) };
   return gradeExercise(lab.definition, lab.dir, exercise, graded, 'en', { pollSeconds: 0 });
 }
 

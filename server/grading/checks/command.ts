@@ -4,7 +4,7 @@ import { defineCheck } from '../plugin.ts';
 /**
  * The session's command log holds a matching command that exited as expected (0 by default).
  * The log is written by the learner's own shell, so a determined learner can forge it:
- * evidence for a course, not for an exam.
+ * evidence of practice, never proof; every exercise pairs it with a check of the result.
  */
 export default defineCheck({
   kind: 'command',

@@ -1,8 +1,10 @@
-import { execa } from 'execa';
 import { z } from 'zod';
 import { defineCheck } from '../plugin.ts';
 
-/** The escape hatch: a bash script in the learner's environment; exit 0 passes. */
+/**
+ * The escape hatch: a bash script in the learner's sandbox, as the learner's uid, with a
+ * kubeconfig the learner cannot change; exit 0 passes.
+ */
 export default defineCheck({
   kind: 'script',
   schema: z.object({
@@ -24,22 +26,10 @@ export default defineCheck({
   },
   async run(check, ctx, say) {
     const seconds = check.timeoutSeconds ?? 15;
-    const result = await execa('bash', ['-c', check.run], {
-      cwd: ctx.home,
-      env: ctx.env,
-      extendEnv: false,
-      timeout: seconds * 1000,
-      cancelSignal: ctx.signal,
-      reject: false,
-      all: true,
-    });
+    const result = await ctx.learner.run(['bash', '-c', check.run], { timeoutMs: seconds * 1000, signal: ctx.signal });
     if (result.timedOut) return { passed: false, message: say('timeout', { seconds }) };
     if (result.exitCode === 0) return { passed: true, message: say('pass') };
-    const output = String(result.all ?? '')
-      .trim()
-      .split('\n')
-      .slice(-5)
-      .join('\n');
-    return { passed: false, message: say('fail', { code: result.exitCode ?? -1, output }) };
+    const output = result.all.trim().split('\n').slice(-5).join('\n');
+    return { passed: false, message: say('fail', { code: result.exitCode, output }) };
   },
 });
