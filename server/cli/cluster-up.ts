@@ -5,7 +5,7 @@ import { EmbeddedCluster } from '../cluster/embedded/cluster.ts';
 
 export const clusterUpUsage = `Usage: labs cluster up [--dir DIR] [--port PORT] [--user NAME] [--group GROUP]...
 
-Starts one embedded Kubernetes 1.32 API server (no containers run; pods are simulated),
+Starts one embedded Kubernetes 1.34 API server (no containers run; pods are simulated),
 writes DIR/kubeconfig and keeps running until interrupted. State is saved in DIR, so
 starting again with the same --dir resumes the same cluster.`;
 
@@ -36,7 +36,7 @@ export async function clusterUp(argv: string[]): Promise<void> {
   await writeFile(kubeconfigPath, await cluster.kubeconfig(values.user, values.group ?? ['system:masters']), {
     mode: 0o600,
   });
-  console.log(`Embedded cluster (Kubernetes 1.32, simulated pods) listening at ${cluster.url}`);
+  console.log(`Embedded cluster (Kubernetes 1.34, simulated pods) listening at ${cluster.url}`);
   console.log(`export KUBECONFIG=${kubeconfigPath}`);
   const stop = async () => {
     await cluster.stop();

@@ -38,10 +38,21 @@ describe.skipIf(binaries.length === 0).each(binaries)(
     beforeAll(() => k.start().then(() => undefined), 60_000);
     afterAll(() => k.stop());
 
-    it('reports Kubernetes 1.32 and lists the bootstrap namespaces as a server-side table', async () => {
+    it('reports Kubernetes 1.34 and lists the bootstrap namespaces as a server-side table', async () => {
       const version = await k.run(['version']);
       expect(version.code).toBe(0);
-      expect(version.stdout).toContain('Server Version: v1.32.3');
+      expect(version.stdout).toContain('Server Version: v1.34.1');
+      // staging/src/k8s.io/apimachinery/pkg/version/types.go: 1.33+ servers add the compatibility fields.
+      const json = JSON.parse((await k.run(['version', '-o', 'json'])).stdout) as { serverVersion: object };
+      expect(json.serverVersion).toMatchObject({
+        major: '1',
+        minor: '34',
+        emulationMajor: '1',
+        emulationMinor: '34',
+        minCompatibilityMajor: '1',
+        minCompatibilityMinor: '33',
+        gitVersion: 'v1.34.1',
+      });
       const ns = await k.run(['get', 'namespaces']);
       expect(ns.code).toBe(0);
       const lines = ns.stdout.trim().split('\n');

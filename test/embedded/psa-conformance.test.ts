@@ -23,7 +23,7 @@ interface Fixture {
 
 const minor = (v: string) => Number(v.split('.')[1]);
 const fixtures: Fixture[] = present
-  ? (JSON.parse(readFileSync(join(root, 'INDEX.json'), 'utf8')) as Fixture[]).filter((f) => minor(f.version) <= 32)
+  ? (JSON.parse(readFileSync(join(root, 'INDEX.json'), 'utf8')) as Fixture[]).filter((f) => minor(f.version) <= 34)
   : [];
 
 let cluster: EmbeddedCluster;
@@ -31,7 +31,7 @@ let pods: ResourceDef;
 let deployments: ResourceDef;
 const admin = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
 
-describe.skipIf(!present)('Pod Security Admission conformance (pod-security-admission fixtures v1.0–v1.32)', () => {
+describe.skipIf(!present)('Pod Security Admission conformance (pod-security-admission fixtures v1.0–v1.34)', () => {
   beforeAll(async () => {
     cluster = await new EmbeddedCluster().start();
     pods = cluster.catalog.find('', 'v1', 'pods')!;
@@ -103,7 +103,7 @@ describe.skipIf(!present)('Pod Security Admission conformance (pod-security-admi
           `${f.path}: expected ${f.expect}${f.expect === 'deny' ? ` with "${substring}"` : ''}, got ${error ? `${error.code} ${error.message}` : 'allowed'}; pod warnings ${JSON.stringify(opts.warnings)}; deployment warnings ${JSON.stringify(deployWarnings)}`,
         );
     }
-    console.log(`PSA fixtures v1.0–v1.32: ${fixtures.length - failures.length}/${fixtures.length} as expected`);
+    console.log(`PSA fixtures v1.0–v1.34: ${fixtures.length - failures.length}/${fixtures.length} as expected`);
     for (const [key, t] of [...tally].sort()) console.log(`  ${key.padEnd(40)} ${t.ok}/${t.total}`);
     expect(failures.slice(0, 20)).toEqual([]);
   }, 300_000);

@@ -40,7 +40,7 @@ import {
   StatefulSetController,
 } from './controllers/workloads.ts';
 import { ApiServer } from './endpoints/api-server.ts';
-import type { ClusterServices, VersionInfo } from './endpoints/context.ts';
+import type { ClusterServices } from './endpoints/context.ts';
 import { OpenApiCache } from './endpoints/openapi/documents.ts';
 import { createCa, issueClientCert, issueServingCert, loadCa, type ClusterCa, type PemPair } from './pki/certs.ts';
 import { ResourceCatalog } from './registry/catalog.ts';
@@ -52,18 +52,9 @@ import type { ClusterQuota } from './storage/quota.ts';
 import { LabQuotaAdmission } from './admission/quota/plugin.ts';
 import type { KubeObject } from './storage/types.ts';
 import { kubeconfigYaml, type Credentials } from './kubeconfig.ts';
+import { kubernetesVersion } from './version.ts';
 
-export const kubernetesVersion: VersionInfo = {
-  major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.3',
-  gitCommit: '32cc146f75aad04beaaa245a7157eb35063a9f99',
-  gitTreeState: 'clean',
-  buildDate: '2025-03-11T19:52:21Z',
-  goVersion: 'go1.23.6',
-  compiler: 'gc',
-  platform: 'linux/amd64',
-};
+export { kubernetesVersion };
 
 export const nodeName = 'embedded-control-plane';
 
@@ -80,7 +71,7 @@ export interface ClusterOptions {
   authorization?: 'rbac' | 'always-allow';
   /** Extra admission plugins, run after Pod Security (as webhooks run after built-in plugins). */
   admission?: AdmissionPlugin[];
-  /** Pod Security Admission exemptions (it is always on, as in Kubernetes 1.32). */
+  /** Pod Security Admission exemptions (it is always on, as in Kubernetes 1.34). */
   podSecurityExemptions?: PodSecurityExemptions;
   /** Delay before simulated pods report Running. */
   podStartDelayMs?: number;
@@ -147,7 +138,7 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
       ],
       nodeInfo: {
         kubeletVersion: kubernetesVersion.gitVersion,
-        kubeProxyVersion: kubernetesVersion.gitVersion,
+        kubeProxyVersion: '', // deprecated; kubelets of 1.33+ leave it empty
         containerRuntimeVersion: 'embedded://none (simulated, no containers run)',
         osImage: 'Embedded simulation',
         kernelVersion: 'n/a',
@@ -163,7 +154,7 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
 }
 
 /**
- * One embedded Kubernetes 1.32 API server: HTTPS with its own CA, client-certificate
+ * One embedded Kubernetes 1.34 API server: HTTPS with its own CA, client-certificate
  * and token authentication, the registry, simulated controllers and optional persistence.
  */
 export class EmbeddedCluster {

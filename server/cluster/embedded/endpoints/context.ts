@@ -13,6 +13,10 @@ import type { RequestInfo } from './request-info.ts';
 export interface VersionInfo {
   major: string;
   minor: string;
+  emulationMajor?: string;
+  emulationMinor?: string;
+  minCompatibilityMajor?: string;
+  minCompatibilityMinor?: string;
   gitVersion: string;
   gitCommit: string;
   gitTreeState: string;

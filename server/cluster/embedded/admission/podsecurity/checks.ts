@@ -1,6 +1,6 @@
 /**
  * The Pod Security Standards checks, per level and version, as the pod-security-admission
- * library defines them for Kubernetes 1.32 (written from the Pod Security Standards).
+ * library defines them for Kubernetes 1.34 (written from the Pod Security Standards).
  */
 
 type Obj = Record<string, unknown>;
@@ -148,6 +148,40 @@ const hostPorts: Check = {
     return {
       reason: 'hostPort',
       detail: `${containerNames(names)} ${plural(names.length, 'uses', 'use')} ${plural(ports.size, 'hostPort', 'hostPorts')} ${portList}`,
+    };
+  },
+};
+
+/** Hosts named by a probe or lifecycle handler's httpGet or tcpSocket. */
+function handlerHosts(handler: unknown): string[] {
+  const h = (handler ?? {}) as Obj;
+  return [(h.httpGet as Obj | undefined)?.host, (h.tcpSocket as Obj | undefined)?.host].filter(
+    (host): host is string => typeof host === 'string' && host !== '',
+  );
+}
+
+/** Baseline from v1.34 (check_hostProbesAndhostLifecycle.go): probes and hooks may not name a host. */
+const hostProbesAndHostLifecycle: Check = {
+  id: 'hostProbesAndHostLifecycle',
+  level: 'baseline',
+  since: 34,
+  run: ({ spec }) => {
+    const names = new Set<string>();
+    const hosts = new Set<string>();
+    for (const { name, c } of containers(spec)) {
+      const lifecycle = (c.lifecycle ?? {}) as Obj;
+      const found = [c.livenessProbe, c.readinessProbe, c.startupProbe, lifecycle.postStart, lifecycle.preStop].flatMap(
+        handlerHosts,
+      );
+      if (!found.length) continue;
+      names.add(name);
+      found.forEach((h) => hosts.add(h));
+    }
+    if (!names.size) return undefined;
+    const sortedNames = [...names].sort();
+    return {
+      reason: 'probe or lifecycle host',
+      detail: `${containerNames(sortedNames)} ${plural(names.size, 'uses', 'use')} ${plural(hosts.size, 'probe or lifecycle host', 'probe or lifecycle hosts')} ${quoted([...hosts].sort())}`,
     };
   },
 };
@@ -493,6 +527,7 @@ export const checks: Check[] = [
   hostNamespaces,
   hostPathVolumes,
   hostPorts,
+  hostProbesAndHostLifecycle,
   privileged,
   procMount,
   restrictedVolumes,

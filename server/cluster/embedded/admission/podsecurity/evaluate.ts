@@ -1,7 +1,8 @@
+import { kubernetesMinor } from '../../version.ts';
 import { checks, type CheckResult, type Level, type PodView } from './checks.ts';
 
 /** The Kubernetes minor version PSA "latest" means here. */
-export const emulatedMinor = 32;
+export const emulatedMinor = kubernetesMinor;
 
 export interface LevelVersion {
   level: Level;
@@ -9,7 +10,7 @@ export interface LevelVersion {
   version: string;
 }
 
-/** The minor version a label value evaluates at: "latest" and future versions mean 1.32. */
+/** The minor version a label value evaluates at: "latest" and future versions mean the emulated minor (1.34). */
 export function minorOf(version: string): number {
   if (version === 'latest') return emulatedMinor;
   const m = /^v1\.(\d+)$/.exec(version);
