@@ -207,7 +207,13 @@ describe('bad input answers with the right metav1.Status', () => {
       'NotFound',
       'the server could not find the requested resource',
     );
-    expectStatus(await anonymous.send('GET', pods), 401, 'Unauthorized', 'Unauthorized');
+    // Anonymous requests are system:anonymous, authorized by RBAC (403), while a bad token is 401.
+    expectStatus(
+      await anonymous.send('GET', pods),
+      403,
+      'Forbidden',
+      'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
+    );
     expect((await anonymous.send('GET', '/version')).status).toBe(200);
   });
 });

@@ -102,7 +102,7 @@ describe('labs cluster up', () => {
     const a = start();
     const banner = await a.ready;
     expect(banner).toMatch(
-      /^Embedded cluster \(Kubernetes 1\.32, simulated pods\) listening at https:\/\/127\.0\.0\.1:\d+\nexport KUBECONFIG=/,
+      /^Embedded cluster \(Kubernetes 1\.34, simulated pods\) listening at https:\/\/127\.0\.0\.1:\d+\nexport KUBECONFIG=/,
     );
     expect(existsSync(join(dir, 'kubeconfig'))).toBe(true);
     expect(await run('create', 'namespace', 'survivor')).toBe('namespace/survivor created\n');

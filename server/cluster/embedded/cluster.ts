@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
@@ -13,6 +13,8 @@ import { RbacEscalationCheck } from './admission/rbacescalation/plugin.ts';
 import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
 import type { AdmissionPlugin } from './registry/admission.ts';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
+import { ServiceAccountAdmission } from './admission/serviceaccount/plugin.ts';
+import { KubernetesServiceController, RootCaPublisher } from './controllers/cluster-bootstrap.ts';
 import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
 import { ValidatingAdmissionPolicyPlugin } from './admission/validatingadmissionpolicy/plugin.ts';
 import { AuditLog } from './audit/log.ts';
@@ -87,7 +89,10 @@ export interface Persona {
 
 interface Secrets {
   ca: PemPair;
-  tokenKey: string;
+  /** Legacy HMAC key of clusters made before tokens were RS256; unused now. */
+  tokenKey?: string;
+  /** PKCS#8 PEM of the ServiceAccount token signing key, once it has been made. */
+  serviceAccountKey?: string;
 }
 
 function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
@@ -202,15 +207,16 @@ export class EmbeddedCluster {
       }
     }
     const ca = await createCa();
-    const secrets: Secrets = {
-      ca: { certPem: ca.certPem, keyPem: ca.keyPem },
-      tokenKey: randomBytes(32).toString('base64'),
-    };
-    if (dir) {
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'cluster-secrets.json'), JSON.stringify(secrets), { mode: 0o600 });
-    }
+    const secrets: Secrets = { ca: { certPem: ca.certPem, keyPem: ca.keyPem } };
+    await this.saveSecrets(secrets);
     return secrets;
+  }
+
+  private async saveSecrets(secrets: Secrets): Promise<void> {
+    const dir = this.options.dir;
+    if (!dir) return;
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'cluster-secrets.json'), JSON.stringify(secrets), { mode: 0o600 });
   }
 
   async start(): Promise<this> {
@@ -227,6 +233,7 @@ export class EmbeddedCluster {
     this.audit = new AuditLog(this.options.dir ? join(this.options.dir, 'audit.log') : undefined);
     const rbac = this.options.authorization === 'always-allow' ? undefined : new RbacAuthorizer(this.store);
     const admission: AdmissionPlugin[] = [
+      new ServiceAccountAdmission(this.store),
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
       new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
@@ -236,7 +243,14 @@ export class EmbeddedCluster {
       ...(this.options.admission ?? []),
     ];
     const registry: Registry = new Registry(this.store, admission);
-    const tokens = new ServiceAccountTokens(Buffer.from(secrets.tokenKey, 'base64'), this.store);
+    const tokens = new ServiceAccountTokens(this.store, secrets.serviceAccountKey, (pem) => {
+      secrets.serviceAccountKey = pem;
+      this.saving = this.saving
+        .then(() => this.saveSecrets(secrets))
+        .catch((error: unknown) => {
+          console.error('embedded cluster: could not save the token signing key', error);
+        });
+    });
     const partial = {
       catalog: this.catalog,
       store: this.store,
@@ -287,6 +301,8 @@ export class EmbeddedCluster {
       new ValidatingAdmissionPolicyStatusController(ctx),
       new NamespaceController(ctx),
       new ServiceAccountController(ctx),
+      new RootCaPublisher(ctx, this.ca.certPem),
+      new KubernetesServiceController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),
       new DeploymentController(ctx),
       new ReplicaSetController(ctx),

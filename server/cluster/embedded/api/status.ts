@@ -74,10 +74,12 @@ export const errors = {
   /** 422 with causes; `kind` is the object kind (Pod), as kube-apiserver reports it. */
   invalid: (group: string, kind: string, name: string, causes: FieldError[]) => {
     const list = causes.map((c) => c.text());
+    // errors.NewInvalid names the qualified kind: Pod, Deployment.apps, TokenRequest.authentication.k8s.io.
+    const qualifiedKind = group ? `${kind}.${group}` : kind;
     const message =
       list.length === 1
-        ? `${kind} "${name}" is invalid: ${list[0]}`
-        : `${kind} "${name}" is invalid: [${list.join(', ')}]`;
+        ? `${qualifiedKind} "${name}" is invalid: ${list[0]}`
+        : `${qualifiedKind} "${name}" is invalid: [${list.join(', ')}]`;
     const d: StatusDetails = { name };
     if (group) d.group = group;
     d.kind = kind;

@@ -91,7 +91,7 @@ export class TokenSecretController implements Controller {
     this.tokens = tokens;
     this.caPem = caPem;
   }
-  sync(): void {
+  async sync(): Promise<void> {
     const def = this.ctx.def('', 'secrets');
     for (const secret of this.ctx.store.list('secrets')) {
       if (secret.type !== 'kubernetes.io/service-account-token') continue;
@@ -105,7 +105,15 @@ export class TokenSecretController implements Controller {
         continue;
       }
       if (data.token) continue;
-      const { token } = this.tokens.issue(namespace, saName, sa.metadata.uid ?? '', undefined);
+      const token = await this.tokens.issueLegacy(sa, secret);
+      // The Secret may have changed while the signing key was being made.
+      const current = this.ctx.store.get('secrets', namespace, secret.metadata.name ?? '');
+      if (
+        !current ||
+        current.metadata.uid !== secret.metadata.uid ||
+        current.metadata.resourceVersion !== secret.metadata.resourceVersion
+      )
+        continue;
       const annotations = {
         ...(secret.metadata.annotations ?? {}),
         'kubernetes.io/service-account.uid': sa.metadata.uid ?? '',

@@ -8,7 +8,7 @@ import {
   unauthenticatedUser,
   type UserInfo,
 } from '../authentication/user.ts';
-import type { Attributes } from '../authorization/authorizer.ts';
+import { alwaysAllow, type Attributes } from '../authorization/authorizer.ts';
 import { qualified } from '../api/status.ts';
 import { parseAccept } from './codec.ts';
 import type { ClusterServices, RequestContext, ResourceContext } from './context.ts';
@@ -98,12 +98,15 @@ export class ApiServer {
     const result = authenticate(req, (token) => this.cluster.tokens.authenticate(token));
     if (result.rejected) throw errors.unauthorized();
     let user: UserInfo = result.user ?? { username: unauthenticatedUser, groups: [unauthenticatedGroup] };
-    if (!result.user) {
+    // Anonymous requests are authorized like any other (system:anonymous, group
+    // system:unauthenticated): RBAC's system:public-info-viewer lets them read /version and
+    // the health checks, and everything else is a 403. Without RBAC they get only those paths.
+    if (!result.user && this.cluster.authorizer === alwaysAllow) {
       if (publicPaths.has(info.path)) return user;
       throw errors.unauthorized();
     }
     user = this.impersonate(req, user);
-    if (publicPaths.has(info.path)) return user;
+    if (this.cluster.authorizer === alwaysAllow && publicPaths.has(info.path)) return user;
     const attributes: Attributes = {
       user,
       verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
@@ -180,6 +183,18 @@ export class ApiServer {
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('ok');
+      return;
+    }
+    // ServiceAccount issuer discovery (pkg/serviceaccount/openidmetadata.go), cacheable for an hour.
+    const oidc =
+      path === '/.well-known/openid-configuration'
+        ? { body: this.cluster.tokens.openIdConfiguration(this.cluster.serverAddress), type: 'application/json' }
+        : path === '/openid/v1/jwks'
+          ? { body: await this.cluster.tokens.jwks(), type: 'application/jwk-set+json' }
+          : undefined;
+    if (oidc) {
+      res.writeHead(200, { 'content-type': oidc.type, 'cache-control': 'public, max-age=3600' });
+      res.end(JSON.stringify(oidc.body));
       return;
     }
     if (path === '/api' || path === '/apis') {

@@ -95,7 +95,11 @@ export async function handleReview(ctx: ResourceContext): Promise<void> {
       return;
     }
     case 'TokenReview': {
-      const user = ctx.cluster.tokens.authenticate(String(spec.token ?? ''));
+      // spec.audiences defaults to the API server's own; status.audiences is what the token matched.
+      const tokens = ctx.cluster.tokens;
+      const wanted =
+        Array.isArray(spec.audiences) && spec.audiences.length ? (spec.audiences as string[]) : tokens.apiAudiences;
+      const user = tokens.authenticate(String(spec.token ?? ''), wanted);
       const status: Obj = user
         ? {
             authenticated: true,
@@ -105,7 +109,7 @@ export async function handleReview(ctx: ResourceContext): Promise<void> {
               groups: [...user.groups, 'system:authenticated'],
               extra: user.extra,
             },
-            audiences: ['https://kubernetes.default.svc.cluster.local'],
+            audiences: wanted.filter((a) => tokens.audiencesOf(String(spec.token ?? '')).includes(a)),
           }
         : { authenticated: false, user: {}, error: 'invalid bearer token' };
       writeJson(ctx.res, 201, { ...base, spec, status });

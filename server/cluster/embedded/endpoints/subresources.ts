@@ -7,7 +7,7 @@ import type { ResourceContext } from './context.ts';
 import { applyPatch } from './patcher.ts';
 import { handleGet, handlePatch, handleUpdate } from './resource-handlers.ts';
 import { writeJson } from './response.ts';
-import { errors } from '../api/status.ts';
+import { errors, FieldError } from '../api/status.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -90,35 +90,91 @@ function handleLog(ctx: ResourceContext): void {
   ctx.res.end(text);
 }
 
+/** Seconds TokenRequest accepts (pkg/apis/authentication/validation: 10 minutes to 2^32 s). */
+const minTokenSeconds = 10 * 60;
+const maxTokenSeconds = 2 ** 32;
+
+/** The object a TokenRequest binds its token to (pkg/registry/core/serviceaccount/storage/token.go). */
+function boundObject(
+  ctx: ResourceContext,
+  ref: Obj,
+  saName: string,
+): { pod?: KubeObject; secret?: KubeObject; node?: KubeObject } {
+  const { catalog, registry } = ctx.cluster;
+  const kind = String(ref.kind ?? '');
+  const apiVersion = String(ref.apiVersion ?? '');
+  const name = String(ref.name ?? '');
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const found = (plural: string) => {
+    const def = catalog.find('', 'v1', plural)!;
+    return registry.get(def, def.namespaced ? ctx.namespace : '', name);
+  };
+  let object: KubeObject;
+  const bound: { pod?: KubeObject; secret?: KubeObject; node?: KubeObject } = {};
+  if (group === '' && kind === 'Pod') {
+    object = found('pods');
+    const podSa = String((object.spec as Obj | undefined)?.serviceAccountName ?? '');
+    if (podSa !== saName) {
+      throw errors.badRequest(
+        `cannot bind token for serviceaccount "${saName}" to pod running with serviceaccount "${podSa}"`,
+      );
+    }
+    bound.pod = object;
+    const nodeName = (object.spec as Obj | undefined)?.nodeName;
+    const node = typeof nodeName === 'string' ? ctx.cluster.store.get('nodes', '', nodeName) : undefined;
+    if (node) bound.node = node;
+  } else if (group === '' && kind === 'Secret') {
+    object = found('secrets');
+    bound.secret = object;
+  } else if (group === '' && kind === 'Node') {
+    object = found('nodes');
+    bound.node = object;
+  } else {
+    const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+    throw errors.badRequest(`cannot bind token to object of type ${group ? `${group}/` : ''}${version}, Kind=${kind}`);
+  }
+  if (ref.uid && ref.uid !== object.metadata.uid) {
+    throw errors.conflict(
+      { group, resource: kind },
+      name,
+      `the UID in the bound object reference (${String(ref.uid)}) does not match the UID in record (${object.metadata.uid}). The object might have been deleted and then recreated`,
+    );
+  }
+  return bound;
+}
+
 async function handleToken(ctx: ResourceContext): Promise<void> {
   const sa = ctx.cluster.registry.get(ctx.def, ctx.namespace, ctx.info.name);
   const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']) as Obj;
   const spec = ((body?.spec as Obj) ?? {}) as {
     audiences?: string[];
     expirationSeconds?: number;
-    boundObjectRef?: Obj;
+    boundObjectRef?: Obj | null;
   };
   const expirationSeconds = spec.expirationSeconds ?? 3600;
-  if (expirationSeconds < 600) {
-    throw errors.invalid('authentication.k8s.io', 'TokenRequest', ctx.info.name, []);
-  }
-  const { token, expiration } = ctx.cluster.tokens.issue(
-    ctx.namespace,
-    ctx.info.name,
-    sa.metadata.uid ?? '',
-    expirationSeconds,
-    spec.audiences ?? [],
-  );
+  const invalid = (detail: string) =>
+    errors.invalid('authentication.k8s.io', 'TokenRequest', ctx.info.name, [
+      FieldError.invalid('spec.expirationSeconds', expirationSeconds, detail),
+    ]);
+  if (expirationSeconds < minTokenSeconds) throw invalid('may not specify a duration less than 10 minutes');
+  if (expirationSeconds > maxTokenSeconds) throw invalid('may not specify a duration larger than 2^32 seconds');
+  const bound = spec.boundObjectRef ? boundObject(ctx, spec.boundObjectRef, ctx.info.name) : {};
+  const tokens = ctx.cluster.tokens;
+  const audiences = spec.audiences?.length ? spec.audiences : tokens.apiAudiences;
+  const { token, expiration } = await tokens.issue({ serviceAccount: sa, audiences, expirationSeconds, ...bound });
+  const boundTo = bound.pod ?? bound.secret ?? bound.node;
   writeJson(ctx.res, 201, {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
-    metadata: { name: ctx.info.name, namespace: ctx.namespace, creationTimestamp: rfc3339() },
+    metadata: { name: ctx.info.name, namespace: ctx.namespace, creationTimestamp: null },
     spec: {
-      audiences: spec.audiences?.length ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'],
+      audiences,
       expirationSeconds,
-      boundObjectRef: spec.boundObjectRef ?? null,
+      boundObjectRef: spec.boundObjectRef
+        ? { ...spec.boundObjectRef, uid: boundTo?.metadata.uid ?? spec.boundObjectRef.uid }
+        : null,
     },
-    status: { token, expirationTimestamp: expiration ? rfc3339(expiration) : '' },
+    status: { token, expirationTimestamp: rfc3339(expiration) },
   });
 }
 

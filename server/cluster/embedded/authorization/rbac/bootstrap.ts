@@ -230,6 +230,17 @@ export const bootstrapClusterRoles: KubeObject[] = [
   clusterRole('system:public-info-viewer', [
     { nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
   ]),
+  clusterRole('system:service-account-issuer-discovery', [
+    {
+      nonResourceURLs: [
+        '/.well-known/openid-configuration',
+        '/.well-known/openid-configuration/',
+        '/openid/v1/jwks',
+        '/openid/v1/jwks/',
+      ],
+      verbs: ['get'],
+    },
+  ]),
   clusterRole('view', null, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, 'aggregate-to-view'),
 ];
 
@@ -248,4 +259,7 @@ export const bootstrapClusterRoleBindings: KubeObject[] = [
   binding('system:basic-user', 'system:basic-user', ['system:authenticated']),
   binding('system:discovery', 'system:discovery', ['system:authenticated']),
   binding('system:public-info-viewer', 'system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']),
+  binding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [
+    'system:serviceaccounts',
+  ]),
 ];
