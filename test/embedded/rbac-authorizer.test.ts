@@ -473,9 +473,8 @@ describe.skipIf(!existsSync(conformance))('bootstrap roles match upstream rule f
     ? (parseYaml(readFileSync(conformance, 'utf8')) as { items: KubeObject[] }).items
     : [];
   it('covers every upstream role in the excerpt', () => {
-    expect(bootstrapClusterRoles.map((r) => r.metadata.name).sort()).toEqual(
-      upstream.map((r) => r.metadata.name).sort(),
-    );
+    const ours = new Set(bootstrapClusterRoles.map((r) => r.metadata.name));
+    expect(upstream.map((r) => r.metadata.name).filter((name) => !ours.has(name))).toEqual([]);
   });
   it.each(upstream.map((r) => [r.metadata.name, r] as const))('%s', (name, role) => {
     const ours = bootstrapClusterRoles.find((r) => r.metadata.name === name)!;

@@ -14,6 +14,8 @@ import { ClusterRoleAggregationController } from './controllers/rbac-aggregation
 import type { AdmissionPlugin } from './registry/admission.ts';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
 import { ServiceAccountAdmission } from './admission/serviceaccount/plugin.ts';
+import { CertificateAdmission } from './admission/certificates/plugin.ts';
+import { CsrSigningController } from './controllers/certificates.ts';
 import { KubernetesServiceController, RootCaPublisher } from './controllers/cluster-bootstrap.ts';
 import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
 import { ValidatingAdmissionPolicyPlugin } from './admission/validatingadmissionpolicy/plugin.ts';
@@ -237,6 +239,7 @@ export class EmbeddedCluster {
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
       new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
+      new CertificateAdmission(rbac ?? alwaysAllow),
       new KyvernoAdmission(this.store, this.catalog, (): Registry => registry, this.kyvernoQueue),
       new ValidatingPolicyAdmission(this.store, this.catalog, (): Registry => registry),
       ...(this.options.quota ? [new LabQuotaAdmission(this.store, this.options.quota)] : []),
@@ -303,6 +306,7 @@ export class EmbeddedCluster {
       new ServiceAccountController(ctx),
       new RootCaPublisher(ctx, this.ca.certPem),
       new KubernetesServiceController(ctx),
+      new CsrSigningController(ctx, this.ca),
       new TokenSecretController(ctx, tokens, this.ca.certPem),
       new DeploymentController(ctx),
       new ReplicaSetController(ctx),

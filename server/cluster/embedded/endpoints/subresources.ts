@@ -200,6 +200,7 @@ export async function handleSubresource(ctx: ResourceContext): Promise<void> {
   switch (info.subresource) {
     case 'status':
     case 'ephemeralcontainers':
+    case 'approval':
       if (verb === 'get') return handleGet(ctx);
       if (verb === 'update') return handleUpdate(ctx);
       return handlePatch(ctx);

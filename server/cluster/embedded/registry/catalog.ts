@@ -2,6 +2,7 @@ import type { KubeObject } from '../storage/types.ts';
 import { resourcesFromCrd } from './custom-resources.ts';
 import { admissionRegistrationResources } from './resources/admissionregistration.ts';
 import { customresourcedefinitions } from './resources/apiextensions.ts';
+import { certificatesigningrequests } from './resources/certificates.ts';
 import { coreResources } from './resources/core.ts';
 import { networkingResources } from './resources/networking.ts';
 import { rbacResources } from './resources/rbac.ts';
@@ -15,6 +16,7 @@ export const builtinResources: ResourceDef[] = [
   ...networkingResources,
   ...rbacResources,
   ...admissionRegistrationResources,
+  certificatesigningrequests,
   customresourcedefinitions,
   ...reviewResources,
 ];

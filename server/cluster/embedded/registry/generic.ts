@@ -134,6 +134,7 @@ export class Registry {
     delete meta.selfLink;
     if (def.strategy.hasStatus) delete object.status;
     def.strategy.defaults?.(object);
+    def.strategy.prepareForCreate?.(object, options.user);
     const attrs = this.attributes('CREATE', def, namespace, meta.name ?? '', options, object);
     await this.admit('mutate', attrs);
     this.stampGeneration(def, object);
@@ -213,6 +214,10 @@ export class Registry {
     let object: KubeObject;
     if (subresource === 'status') {
       object = { ...structuredClone(old), status: structuredClone(input.status) };
+    } else if (subresource === 'approval') {
+      // A CSR's approval subresource writes only the conditions.
+      const conditions = structuredClone((input.status as { conditions?: unknown } | undefined)?.conditions);
+      object = { ...structuredClone(old), status: { ...(old.status as object), conditions } };
     } else {
       object = structuredClone(input);
       if (def.strategy.prepareForUpdate) object = def.strategy.prepareForUpdate(object, old, subresource);

@@ -1,3 +1,4 @@
+import type { UserInfo } from '../authentication/user.ts';
 import type { FieldError } from '../api/status.ts';
 import type { KubeObject } from '../storage/types.ts';
 import type { NameRule } from './meta-validation.ts';
@@ -37,6 +38,8 @@ export interface ValidationContext {
 export interface Strategy {
   /** Fills defaults the way the API server's defaulting functions do. */
   defaults?(object: KubeObject): void;
+  /** PrepareForCreate: what the server sets from the request itself (e.g. a CSR's requestor). */
+  prepareForCreate?(object: KubeObject, user: UserInfo): void;
   /** Field errors for this object; metadata is validated by the registry itself. */
   validate?(object: KubeObject, context: ValidationContext): FieldError[];
   /** Server-side printer columns after NAME. */

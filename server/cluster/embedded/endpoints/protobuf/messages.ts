@@ -362,6 +362,35 @@ export const messages: Record<string, MessageSpec> = {
     3: ['status', 'Empty'],
   },
   SelfSubjectRulesReviewSpec: { 1: ['namespace', 'string'] },
+
+  // certificates.k8s.io/v1 (kubectl certificate approve|deny sends the whole object)
+  CertificateSigningRequest: {
+    1: ['metadata', 'ObjectMeta'],
+    2: ['spec', 'CertificateSigningRequestSpec'],
+    3: ['status', 'CertificateSigningRequestStatus'],
+  },
+  CertificateSigningRequestSpec: {
+    1: ['request', 'bytes'],
+    2: ['username', 'string'],
+    3: ['uid', 'string'],
+    4: ['groups', 'string', 'repeated'],
+    5: ['usages', 'string', 'repeated'],
+    6: ['extra', 'ExtraValue', 'map'],
+    7: ['signerName', 'string'],
+    8: ['expirationSeconds', 'int', 'pointer'],
+  },
+  CertificateSigningRequestStatus: {
+    1: ['conditions', 'CertificateSigningRequestCondition', 'repeated'],
+    2: ['certificate', 'bytes'],
+  },
+  CertificateSigningRequestCondition: {
+    1: ['type', 'string'],
+    2: ['reason', 'string'],
+    3: ['message', 'string'],
+    4: ['lastUpdateTime', 'time'],
+    5: ['lastTransitionTime', 'time'],
+    6: ['status', 'string'],
+  },
 };
 
 /** The top-level message for each apiVersion/kind kubectl sends as protobuf. */
@@ -385,4 +414,5 @@ export const kinds: Record<string, string> = {
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };
