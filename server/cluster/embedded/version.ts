@@ -1,4 +1,19 @@
-import type { VersionInfo } from './endpoints/context.ts';
+/** What /version answers (k8s.io/apimachinery/pkg/version.Info). */
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  emulationMajor?: string;
+  emulationMinor?: string;
+  minCompatibilityMajor?: string;
+  minCompatibilityMinor?: string;
+  gitVersion: string;
+  gitCommit: string;
+  gitTreeState: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}
 
 /**
  * The Kubernetes release the embedded cluster reports and behaves as. The /version body

@@ -9,22 +9,9 @@ import type { Store } from '../storage/store.ts';
 import type { Accept } from './codec.ts';
 import type { OpenApiCache } from './openapi/documents.ts';
 import type { RequestInfo } from './request-info.ts';
+import type { VersionInfo } from '../version.ts';
 
-export interface VersionInfo {
-  major: string;
-  minor: string;
-  emulationMajor?: string;
-  emulationMinor?: string;
-  minCompatibilityMajor?: string;
-  minCompatibilityMinor?: string;
-  gitVersion: string;
-  gitCommit: string;
-  gitTreeState: string;
-  buildDate: string;
-  goVersion: string;
-  compiler: string;
-  platform: string;
-}
+export type { VersionInfo };
 
 /** Everything of one cluster that request handlers use. */
 export interface ClusterServices {
