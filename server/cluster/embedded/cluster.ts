@@ -16,6 +16,15 @@ import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/po
 import { ServiceAccountAdmission } from './admission/serviceaccount/plugin.ts';
 import { CertificateAdmission } from './admission/certificates/plugin.ts';
 import { CsrSigningController } from './controllers/certificates.ts';
+import { LimitRangerAdmission } from './admission/limitranger/plugin.ts';
+import { ResourceQuotaAdmission } from './admission/resourcequota/plugin.ts';
+import { RuntimeClassAdmission } from './admission/runtimeclass/plugin.ts';
+import {
+  DisruptionController,
+  ResourceQuotaController,
+  standardStorageClass,
+  VolumeController,
+} from './controllers/policy.ts';
 import { KubernetesServiceController, RootCaPublisher } from './controllers/cluster-bootstrap.ts';
 import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
 import { ValidatingAdmissionPolicyPlugin } from './admission/validatingadmissionpolicy/plugin.ts';
@@ -157,7 +166,25 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
       },
     },
   };
-  return [...namespaces, { resource: 'nodes', object: node }];
+  // The node's heartbeat Lease, as kubelets keep one in kube-node-lease.
+  const lease: KubeObject = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: nodeName,
+      namespace: 'kube-node-lease',
+      uid: randomUUID(),
+      creationTimestamp: now,
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata.uid ?? '' }],
+    },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: now.replace('Z', '.000000Z') },
+  };
+  return [
+    ...namespaces,
+    { resource: 'nodes', object: node },
+    { resource: 'leases.coordination.k8s.io', object: lease },
+    { resource: 'storageclasses.storage.k8s.io', object: standardStorageClass() },
+  ];
 }
 
 /**
@@ -236,6 +263,8 @@ export class EmbeddedCluster {
     const rbac = this.options.authorization === 'always-allow' ? undefined : new RbacAuthorizer(this.store);
     const admission: AdmissionPlugin[] = [
       new ServiceAccountAdmission(this.store),
+      new LimitRangerAdmission(this.store),
+      new RuntimeClassAdmission(this.store),
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
       new ValidatingAdmissionPolicyPlugin(this.store, this.catalog, () => rbac ?? alwaysAllow, this.audit),
@@ -244,6 +273,8 @@ export class EmbeddedCluster {
       new ValidatingPolicyAdmission(this.store, this.catalog, (): Registry => registry),
       ...(this.options.quota ? [new LabQuotaAdmission(this.store, this.options.quota)] : []),
       ...(this.options.admission ?? []),
+      // ResourceQuota is the last plugin, so it counts what every other plugin let through.
+      new ResourceQuotaAdmission(this.store),
     ];
     const registry: Registry = new Registry(this.store, admission);
     const tokens = new ServiceAccountTokens(this.store, secrets.serviceAccountKey, (pem) => {
@@ -307,6 +338,9 @@ export class EmbeddedCluster {
       new RootCaPublisher(ctx, this.ca.certPem),
       new KubernetesServiceController(ctx),
       new CsrSigningController(ctx, this.ca),
+      new ResourceQuotaController(ctx),
+      new DisruptionController(ctx),
+      new VolumeController(ctx),
       new TokenSecretController(ctx, tokens, this.ca.certPem),
       new DeploymentController(ctx),
       new ReplicaSetController(ctx),

@@ -8,6 +8,7 @@ import { applyPatch } from './patcher.ts';
 import { handleGet, handlePatch, handleUpdate } from './resource-handlers.ts';
 import { writeJson } from './response.ts';
 import { errors, FieldError } from '../api/status.ts';
+import { selectorMatches } from '../storage/selectors.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -178,8 +179,39 @@ async function handleToken(ctx: ResourceContext): Promise<void> {
   });
 }
 
+/** An Eviction the pod's PodDisruptionBudgets forbid is 429 (pkg/registry/core/pod/storage/eviction.go). */
+function checkDisruptionBudgets(ctx: ResourceContext): void {
+  const pod = ctx.cluster.registry.get(ctx.def, ctx.namespace, ctx.info.name);
+  const budgets = ctx.cluster.store
+    .list('poddisruptionbudgets.policy', ctx.namespace)
+    .filter((pdb) => selectorMatches(((pdb.spec as Obj)?.selector ?? {}) as Obj, pod.metadata.labels ?? {}));
+  if (budgets.length > 1) {
+    throw errors.internal(
+      'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+    );
+  }
+  const pdb = budgets[0];
+  const status = (pdb?.status ?? {}) as Obj;
+  if (!pdb || Number(status.disruptionsAllowed ?? 0) > 0) return;
+  const error = errors.badRequest("Cannot evict pod as it would violate the pod's disruption budget.");
+  Object.assign(error.status, {
+    code: 429,
+    reason: 'TooManyRequests',
+    details: {
+      causes: [
+        {
+          reason: 'DisruptionBudget',
+          message: `The disruption budget ${pdb.metadata.name} needs ${Number(status.desiredHealthy ?? 0)} healthy pods and has ${Number(status.currentHealthy ?? 0)} currently`,
+        },
+      ],
+    },
+  });
+  throw error;
+}
+
 async function handleEviction(ctx: ResourceContext): Promise<void> {
   await readBody(ctx.req);
+  checkDisruptionBudgets(ctx);
   await ctx.cluster.registry.delete(ctx.def, ctx.namespace, ctx.info.name, {
     user: ctx.user,
     dryRun: ctx.url.searchParams.has('dryRun'),

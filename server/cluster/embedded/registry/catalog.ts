@@ -3,6 +3,7 @@ import { resourcesFromCrd } from './custom-resources.ts';
 import { admissionRegistrationResources } from './resources/admissionregistration.ts';
 import { customresourcedefinitions } from './resources/apiextensions.ts';
 import { certificatesigningrequests } from './resources/certificates.ts';
+import { policyResources } from './resources/policy.ts';
 import { coreResources } from './resources/core.ts';
 import { networkingResources } from './resources/networking.ts';
 import { rbacResources } from './resources/rbac.ts';
@@ -17,6 +18,7 @@ export const builtinResources: ResourceDef[] = [
   ...rbacResources,
   ...admissionRegistrationResources,
   certificatesigningrequests,
+  ...policyResources,
   customresourcedefinitions,
   ...reviewResources,
 ];
