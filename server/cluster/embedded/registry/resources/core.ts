@@ -2,6 +2,7 @@ import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { ageColumn, asArray, field, formatLabels, num, since } from '../printing.ts';
 import { standardVerbs, type ResourceDef } from '../types.ts';
+import { validateConfigMapContents, validateImmutableConfig, validateSecretContents } from './config-validation.ts';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.ts';
 
 type Obj = Record<string, unknown>;
@@ -338,6 +339,8 @@ export const configmaps: ResourceDef = {
   verbs: standardVerbs,
   strategy: {
     generationFields: [],
+    validate: (cm) => validateConfigMapContents(cm),
+    onUpdate: (cm, old) => validateImmutableConfig(cm, old, ['data', 'binaryData']),
     columns: [
       {
         name: 'Data',
@@ -388,8 +391,10 @@ export const secrets: ResourceDef = {
           errs.push(FieldError.required('metadata.annotations[kubernetes.io/service-account.name]', ''));
         }
       }
+      errs.push(...validateSecretContents(secret));
       return errs;
     },
+    onUpdate: (secret, old) => validateImmutableConfig(secret, old, ['data']),
     columns: [
       {
         name: 'Type',

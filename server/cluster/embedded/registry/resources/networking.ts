@@ -2,6 +2,7 @@ import { FieldError } from '../../api/status.ts';
 import { validateLabelSelector } from '../../storage/selectors.ts';
 import { ageColumn, asArray, field, formatLabelSelector } from '../printing.ts';
 import { standardVerbs, type ResourceDef } from '../types.ts';
+import { validateIpBlock, validateNetworkPolicyPort } from './network-validation.ts';
 
 type Obj = Record<string, unknown>;
 const policyTypes = ['Ingress', 'Egress'];
@@ -40,23 +41,11 @@ export const networkpolicies: ResourceDef = {
             if (set.length === 0) errs.push(FieldError.required(at, 'must specify a peer'));
             if (peer.ipBlock && set.length > 1)
               errs.push(FieldError.forbidden(at, 'may not specify more than 1 peer type'));
-            const cidr = field(peer, 'ipBlock', 'cidr');
-            if (peer.ipBlock && (typeof cidr !== 'string' || !/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr))) {
-              errs.push(
-                FieldError.invalid(
-                  `${at}.ipBlock.cidr`,
-                  cidr ?? '',
-                  'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
-                ),
-              );
-            }
+            if (peer.ipBlock) errs.push(...validateIpBlock(peer.ipBlock as Obj, `${at}.ipBlock`));
           });
-          asArray(rule.ports).forEach((p, j) => {
-            const protos = ['TCP', 'UDP', 'SCTP'];
-            if (p.protocol !== undefined && !protos.includes(String(p.protocol))) {
-              errs.push(FieldError.notSupported(`${path}[${i}].ports[${j}].protocol`, p.protocol, protos));
-            }
-          });
+          asArray(rule.ports).forEach((p, j) =>
+            errs.push(...validateNetworkPolicyPort(p, `${path}[${i}].ports[${j}]`)),
+          );
         });
       checkPeers(spec.ingress, 'from', 'spec.ingress');
       checkPeers(spec.egress, 'to', 'spec.egress');

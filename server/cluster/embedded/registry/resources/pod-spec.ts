@@ -1,6 +1,7 @@
 import { FieldError } from '../../api/status.ts';
 import { isDns1123Label, messages } from '../meta-validation.ts';
 import { asArray } from '../printing.ts';
+import { validatePodSecurityContext, validateResources, validateSecurityContext } from './pod-validation.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -18,7 +19,13 @@ function defaultContainer(container: Obj): void {
   container.imagePullPolicy ??= defaultPullPolicy(container.image);
   container.terminationMessagePath ??= '/dev/termination-log';
   container.terminationMessagePolicy ??= 'File';
-  container.resources ??= {};
+  const resources = (container.resources ??= {}) as Obj;
+  // SetDefaults_Pod: a limit with no request means a request of the same amount.
+  const limits = resources.limits as Obj | undefined;
+  if (limits && typeof limits === 'object' && Object.keys(limits).length) {
+    const requests = (resources.requests ??= {}) as Obj;
+    for (const [k, v] of Object.entries(limits)) requests[k] ??= v;
+  }
   for (const port of asArray(container.ports)) port.protocol ??= 'TCP';
 }
 
@@ -56,6 +63,8 @@ function validateContainers(list: unknown, path: string, names: Set<string>, req
     else if (names.has(name)) errs.push(FieldError.duplicate(`${at}.name`, name));
     else names.add(name);
     if (typeof c.image !== 'string' || c.image.trim() === '') errs.push(FieldError.required(`${at}.image`, ''));
+    errs.push(...validateResources(c.resources, `${at}.resources`));
+    errs.push(...validateSecurityContext(c.securityContext, `${at}.securityContext`));
     if (c.imagePullPolicy !== undefined && !pullPolicies.includes(String(c.imagePullPolicy))) {
       errs.push(FieldError.notSupported(`${at}.imagePullPolicy`, c.imagePullPolicy, pullPolicies));
     }
@@ -84,6 +93,7 @@ export function validatePodSpec(spec: Obj | undefined, path: string): FieldError
   errs.push(...validateContainers(spec.containers, `${path}.containers`, names, true));
   errs.push(...validateContainers(spec.initContainers, `${path}.initContainers`, names, false));
   errs.push(...validateContainers(spec.ephemeralContainers, `${path}.ephemeralContainers`, names, false));
+  errs.push(...validatePodSecurityContext(spec.securityContext, `${path}.securityContext`));
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(String(spec.restartPolicy))) {
     errs.push(FieldError.notSupported(`${path}.restartPolicy`, spec.restartPolicy, restartPolicies));
   }

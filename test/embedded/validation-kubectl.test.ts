@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubectlHarness, kubectlBinaries } from '../helpers/kubectl.ts';
+
+const binaries = kubectlBinaries(['1.31', '1.33']);
+
+const pod = (name: string, container: string, podLevel = '') => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+${podLevel}  containers:
+  - name: app
+    image: nginx:1.27
+${container}`;
+
+/** Field validation as pkg/apis/core/validation and pkg/apis/networking/validation write it. */
+describe.skipIf(binaries.length === 0).each(binaries)('upstream validation with kubectl $version', ({ path }) => {
+  const k = new KubectlHarness(path);
+  beforeAll(() => k.start().then(() => undefined), 60_000);
+  afterAll(() => k.stop());
+
+  async function create(name: string, text: string): Promise<{ code: number; stderr: string; stdout: string }> {
+    return k.run(['create', '-f', await k.file(`${name}.yaml`, text)]);
+  }
+
+  it('checks securityContext ranges and profiles (ValidateSecurityContext, ValidatePodSecurityContext)', async () => {
+    const negative = await create(
+      'negative',
+      pod('negative', '    securityContext: {runAsUser: -1}\n', '  securityContext: {fsGroup: 2147483648}\n'),
+    );
+    expect(negative.code).toBe(1);
+    expect(negative.stderr).toBe(
+      'The Pod "negative" is invalid: \n* spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive\n* spec.securityContext.fsGroup: Invalid value: 2147483648: must be between 0 and 2147483647, inclusive\n',
+    );
+    const localhost = await create(
+      'localhost',
+      pod('localhost', '    securityContext: {seccompProfile: {type: Localhost}}\n'),
+    );
+    expect(localhost.stderr).toBe(
+      'The Pod "localhost" is invalid: spec.containers[0].securityContext.seccompProfile.localhostProfile: Required value: must be set when seccomp type is Localhost\n',
+    );
+    const armor = await create(
+      'armor',
+      pod('armor', '    securityContext: {appArmorProfile: {type: RuntimeDefault, localhostProfile: my-profile}}\n'),
+    );
+    expect(armor.stderr).toBe(
+      'The Pod "armor" is invalid: spec.containers[0].securityContext.appArmorProfile.localhostProfile: Invalid value: "my-profile": can only be set when AppArmor type is Localhost\n',
+    );
+    const proc = await create('proc', pod('proc', '    securityContext: {procMount: Masked}\n'));
+    expect(proc.stderr).toBe(
+      'The Pod "proc" is invalid: spec.containers[0].securityContext.procMount: Unsupported value: "Masked": supported values: "Default", "Unmasked"\n',
+    );
+  });
+
+  it('refuses privileged with allowPrivilegeEscalation: false', async () => {
+    const result = await create(
+      'priv',
+      pod('priv', '    securityContext: {privileged: true, allowPrivilegeEscalation: false}\n'),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^The Pod "priv" is invalid: spec\.containers\[0\]\.securityContext: Invalid value: \{"Capabilities":null,"Privileged":true,.*"AllowPrivilegeEscalation":false,.*\}: cannot set `allowPrivilegeEscalation` to false and `privileged` to true\n$/,
+    );
+  });
+
+  it('checks resources: requests within limits, no negative quantities (ValidateResourceRequirements)', async () => {
+    const over = await create('over', pod('over', '    resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}\n'));
+    expect(over.stderr).toBe(
+      'The Pod "over" is invalid: spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1\n',
+    );
+    const negative = await create('neg', pod('neg', '    resources: {limits: {memory: "-1Gi"}}\n'));
+    expect(negative.stderr).toContain(
+      'spec.containers[0].resources.limits[memory]: Invalid value: "-1Gi": must be greater than or equal to 0',
+    );
+    // SetDefaults_Pod: a limit without a request sets the request.
+    expect((await create('limited', pod('limited', '    resources: {limits: {cpu: 500m}}\n'))).stdout).toBe(
+      'pod/limited created\n',
+    );
+    expect(
+      (await k.run(['get', 'pod', 'limited', '-o', 'jsonpath={.spec.containers[0].resources.requests.cpu}'])).stdout,
+    ).toBe('500m');
+  });
+
+  it('keeps immutable Secrets and ConfigMaps unchanged (ValidateSecretUpdate, ValidateConfigMapUpdate)', async () => {
+    await create(
+      'frozen',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: frozen}\nimmutable: true\nstringData: {a: b}\n',
+    );
+    const patched = await k.run(['patch', 'secret', 'frozen', '--type=merge', '-p', '{"stringData":{"a":"c"}}']);
+    expect(patched.stderr).toBe(
+      'The Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set\n',
+    );
+    const thawed = await k.run(['patch', 'secret', 'frozen', '--type=merge', '-p', '{"immutable":false}']);
+    expect(thawed.stderr).toBe(
+      'The Secret "frozen" is invalid: immutable: Forbidden: field is immutable when `immutable` is set\n',
+    );
+    await k.run(['create', 'configmap', 'settings', '--from-literal=mode=safe']);
+    await k.run(['patch', 'configmap', 'settings', '--type=merge', '-p', '{"immutable":true}']);
+    const changed = await k.run(['patch', 'configmap', 'settings', '--type=merge', '-p', '{"data":{"mode":"open"}}']);
+    expect(changed.stderr).toBe(
+      'The ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set\n',
+    );
+    const retyped = await k.run(['patch', 'secret', 'frozen', '--type=merge', '-p', '{"type":"kubernetes.io/tls"}']);
+    expect(retyped.stderr).toContain('type: Invalid value: "kubernetes.io/tls": field is immutable');
+  });
+
+  it('requires the keys of each Secret type (ValidateSecret)', async () => {
+    const tls = await create(
+      'tls',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ntype: kubernetes.io/tls\nstringData: {tls.crt: x}\n',
+    );
+    expect(tls.stderr).toBe('The Secret "tls" is invalid: data[tls.key]: Required value\n');
+    const docker = await create(
+      'docker',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: docker}\ntype: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: "xyz"}\n',
+    );
+    expect(docker.stderr).toBe(
+      `The Secret "docker" is invalid: data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": invalid character 'x' looking for beginning of value\n`,
+    );
+    const key = await create('badkey', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: badkey}\ndata: {"a b": c}\n');
+    expect(key.stderr).toBe(
+      `The ConfigMap "badkey" is invalid: data[a b]: Invalid value: "a b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')\n`,
+    );
+  });
+
+  it('checks label keys and values (ValidateLabels)', async () => {
+    const result = await create(
+      'labels',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: labels, labels: {"app": "-bad-"}}\n',
+    );
+    expect(result.stderr).toContain(
+      `metadata.labels: Invalid value: "-bad-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
+  });
+
+  it('checks NetworkPolicy CIDRs, excepts and ports (pkg/apis/networking/validation)', async () => {
+    const result = await create(
+      'np',
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np}
+spec:
+  podSelector: {}
+  egress:
+  - to:
+    - ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/8, 10.0.1.0/24, 300.0.0.0/24]}
+    ports:
+    - {port: 80, endPort: 70}
+    - {port: http, endPort: 90}
+    - {port: 70000}
+  - to:
+    - ipBlock: {cidr: 10.0.0.0}
+`,
+    );
+    expect(result.stderr).toBe(
+      'The NetworkPolicy "np" is invalid: \n' +
+        '* spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "10.0.0.0/8": must be a strict subset of `cidr`\n' +
+        '* spec.egress[0].to[0].ipBlock.except[2]: Invalid value: "300.0.0.0/24": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)\n' +
+        '* spec.egress[0].ports[0].endPort: Invalid value: 80: must be greater than or equal to `port`\n' +
+        '* spec.egress[0].ports[1].endPort: Invalid value: 90: may not be specified when `port` is non-numeric\n' +
+        '* spec.egress[0].ports[2].port: Invalid value: 70000: must be between 1 and 65535, inclusive\n' +
+        '* spec.egress[1].to[0].ipBlock.cidr: Invalid value: "10.0.0.0": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)\n',
+    );
+  });
+});
