@@ -11,6 +11,7 @@ import {
 import { alwaysAllow, type Attributes } from '../authorization/authorizer.ts';
 import { qualified } from '../api/status.ts';
 import { parseAccept } from './codec.ts';
+import { openapiV2Protobuf, openapiV2ProtobufResponse, swaggerDocument } from './openapi/v2.ts';
 import type { ClusterServices, RequestContext, ResourceContext } from './context.ts';
 import { groupDiscovery, resourceList, rootDiscovery } from './discovery.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
@@ -205,6 +206,15 @@ export class ApiServer {
         this.cluster.serverAddress,
       );
       return writeJson(res, 200, found.body, [], found.contentType);
+    }
+    if (path === '/openapi/v2') {
+      // kubectl's validation falls back to v2 (always for kind: List) and asks for protobuf.
+      const doc = swaggerDocument(catalog, this.cluster.version.gitVersion);
+      const accept = ctx.req.headers.accept ?? '';
+      const protobuf = accept.includes(openapiV2Protobuf) || accept.includes(openapiV2ProtobufResponse);
+      res.writeHead(200, { 'content-type': protobuf ? openapiV2ProtobufResponse : 'application/json' });
+      res.end(protobuf ? doc.protobuf : doc.json);
+      return;
     }
     if (path === '/openapi/v3') {
       res.writeHead(200, { 'content-type': 'application/json' });

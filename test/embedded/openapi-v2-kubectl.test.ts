@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubectlHarness, kubectlBinaries } from '../helpers/kubectl.ts';
+
+const binaries = kubectlBinaries(['1.31', '1.33']);
+
+describe.skipIf(binaries.length === 0).each(binaries)(
+  '/openapi/v2, Lists and review objects with kubectl $version',
+  ({ path }) => {
+    const k = new KubectlHarness(path);
+    beforeAll(() => k.start().then(() => undefined), 60_000);
+    afterAll(() => k.stop());
+
+    it('applies, replaces and creates the List that get -o yaml prints (kubectl validates Lists with /openapi/v2)', async () => {
+      await k.run(['create', 'configmap', 'one', '--from-literal=a=1']);
+      await k.run(['create', 'configmap', 'two', '--from-literal=b=2']);
+      const list = await k.run(['get', 'configmaps', 'one', 'two', '-o', 'yaml']);
+      expect(list.stdout).toMatch(/^apiVersion: v1\nitems:\n/);
+      expect(list.stdout).toContain('kind: List\n');
+      const file = await k.file('list.yaml', list.stdout);
+      const applied = await k.run(['apply', '-f', file]);
+      expect(applied.stdout).toBe('configmap/one configured\nconfigmap/two configured\n');
+      const fresh = await k.file('fresh.yaml', (await k.run(['get', 'configmaps', 'one', 'two', '-o', 'yaml'])).stdout);
+      expect((await k.run(['replace', '-f', fresh])).stdout).toBe('configmap/one replaced\nconfigmap/two replaced\n');
+      await k.run(['delete', 'configmap', 'one', 'two']);
+      expect((await k.run(['create', '-f', file])).stdout).toBe('configmap/one created\nconfigmap/two created\n');
+    });
+
+    it('validates List items against the /openapi/v2 definitions (staging/src/k8s.io/kubectl/pkg/validation/schema.go)', async () => {
+      const file = await k.file(
+        'bad-list.yaml',
+        'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: bad}\n  datax: {a: b}\n',
+      );
+      const result = await k.run(['apply', '-f', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `error: error validating "${file}": error validating data: ValidationError(ConfigMap): unknown field "datax" in io.k8s.api.core.v1.ConfigMap; if you choose to ignore these errors, turn validation off with --validate=false\n`,
+      );
+    });
+
+    it('creates TokenReview and SubjectAccessReview documents with create -f (pkg/registry/authentication, pkg/registry/authorization)', async () => {
+      const token = (await k.run(['create', 'token', 'default'])).stdout.trim();
+      const review = await k.file(
+        'tokenreview.yaml',
+        `apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: ${token}\n`,
+      );
+      const reviewed = await k.run([
+        'create',
+        '-f',
+        review,
+        '-o',
+        'jsonpath={.status.authenticated} {.status.user.username} {.status.audiences}',
+      ]);
+      expect(reviewed.stdout).toBe(
+        'true system:serviceaccount:default:default ["https://kubernetes.default.svc.cluster.local"]',
+      );
+      const wrongAudience = await k.file(
+        'tokenreview-vault.yaml',
+        `apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: ${token}\n  audiences: [vault]\n`,
+      );
+      expect((await k.run(['create', '-f', wrongAudience, '-o', 'jsonpath={.status.authenticated}'])).stdout).toBe(
+        'false',
+      );
+      await k.run(['create', 'rolebinding', 'jane-view', '--clusterrole=view', '--user=jane']);
+      const sar = await k.file(
+        'sar.yaml',
+        'apiVersion: authorization.k8s.io/v1\nkind: SubjectAccessReview\nspec:\n  user: jane\n  resourceAttributes: {verb: list, resource: pods, namespace: default}\n',
+      );
+      expect((await k.run(['create', '-f', sar, '-o', 'jsonpath={.status.allowed}'])).stdout).toBe('true');
+    });
+  },
+);
