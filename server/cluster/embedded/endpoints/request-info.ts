@@ -97,7 +97,9 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
     }
   }
   const watch = url.searchParams.get('watch');
-  if (info.name === '' && info.verb === 'get') info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+  // strconv.ParseBool, as the query decoder reads it: python-kubernetes sends watch=True.
+  const watching = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(watch ?? '');
+  if (info.name === '' && info.verb === 'get') info.verb = watching ? 'watch' : 'list';
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   return info;
 }

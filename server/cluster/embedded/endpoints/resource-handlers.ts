@@ -110,9 +110,9 @@ async function readObject(ctx: ResourceContext): Promise<KubeObject> {
   const def = ctx.def;
   if (!isObject(parsed))
     throw errors.badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
-  if (!parsed.kind) throw errors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(parsed).slice(0, 200)}'`);
-  if (!parsed.apiVersion)
-    throw errors.badRequest(`Object 'apiVersion' is missing in '${JSON.stringify(parsed).slice(0, 200)}'`);
+  // The decoder defaults a missing apiVersion or kind from the endpoint (python-kubernetes sends neither).
+  parsed.kind ||= def.kind;
+  parsed.apiVersion ||= groupVersion(def);
   if (parsed.apiVersion !== groupVersion(def) || parsed.kind !== def.kind) {
     throw errors.badRequest(
       `the API version in the data (${String(parsed.apiVersion)}) does not match the expected API version (${groupVersion(def)})`,
