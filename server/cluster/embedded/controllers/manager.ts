@@ -60,7 +60,9 @@ export class ControllerManager {
   private async run(): Promise<void> {
     this.running = true;
     try {
-      while (this.dirty.size > 0 && !this.stopped) {
+      for (let round = 0; this.dirty.size > 0 && !this.stopped; round++) {
+        // Controllers that keep waking each other must not starve requests and timers.
+        if (round > 0 && round % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
         const batch = [...this.dirty];
         this.dirty.clear();
         for (const controller of batch) {

@@ -10,9 +10,28 @@ type Obj = Record<string, unknown>;
 const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** pod-template-hash: a short stable hash of the template, in Kubernetes' safe alphabet. */
+/** Empty, null and absent are the same Go zero value, whichever a client happened to send. */
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.values(value as Obj).every(isEmpty);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .filter((k) => !isEmpty((value as Obj)[k]))
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Obj)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** Key order does not change the hash, so a template restored by rollout undo finds its ReplicaSet. */
 export function templateHash(template: unknown): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify(template ?? {}))
+    .update(canonicalJson(template ?? {}))
     .digest();
   return [...digest.subarray(0, 10)].map((b) => alphabet[b % alphabet.length]).join('');
 }
@@ -86,7 +105,8 @@ function writeStatus(ctx: ControllerContext, def: ResourceDef, object: KubeObjec
 
 export class ReplicaSetController implements Controller {
   readonly name = 'replicaset-controller';
-  readonly watches = ['replicasets.apps', 'pods'];
+  // Namespaces too: relaxing a namespace's Pod Security labels lets refused pods be created.
+  readonly watches = ['replicasets.apps', 'pods', 'namespaces'];
   private readonly ctx: ControllerContext;
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -143,6 +163,7 @@ function deploymentConditions(
   complete: boolean,
   rsName: string,
   time: string,
+  paused = false,
 ): Obj[] {
   const keep = (type: string, status: string, reason: string, message: string): Obj => {
     const prev = (existing ?? []).find((c) => c.type === type);
@@ -163,15 +184,44 @@ function deploymentConditions(
       available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
       available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
     ),
-    keep(
-      'Progressing',
-      'True',
-      complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
-      complete ? `ReplicaSet "${rsName}" has successfully progressed.` : `ReplicaSet "${rsName}" is progressing.`,
-    ),
+    paused
+      ? keep('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused')
+      : keep(
+          'Progressing',
+          'True',
+          complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
+          complete ? `ReplicaSet "${rsName}" has successfully progressed.` : `ReplicaSet "${rsName}" is progressing.`,
+        ),
   ];
 }
 
+const revisionKey = 'deployment.kubernetes.io/revision';
+const revisionHistoryKey = 'deployment.kubernetes.io/revision-history';
+/** Annotations the deployment controller keeps off ReplicaSets (pkg/controller/deployment/util). */
+const notCopied = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  revisionKey,
+  revisionHistoryKey,
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+function revisionOf(rs: KubeObject): number {
+  return Number(rs.metadata.annotations?.[revisionKey] ?? 0);
+}
+
+/** The Deployment's own annotations a new or current ReplicaSet carries (change-cause among them). */
+function copiedAnnotations(d: KubeObject): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !notCopied.has(k)));
+}
+
+/**
+ * The deployment controller: one ReplicaSet per pod template, revisions counted on them
+ * (a template that comes back, as with rollout undo, reuses its ReplicaSet under a new
+ * revision), change-cause and other annotations copied, nothing rolled out while paused,
+ * and a ReplicaSet's ReplicaFailure surfaced on the Deployment.
+ */
 export class DeploymentController implements Controller {
   readonly name = 'deployment-controller';
   readonly watches = ['deployments.apps', 'replicasets.apps'];
@@ -187,15 +237,16 @@ export class DeploymentController implements Controller {
       const namespace = d.metadata.namespace ?? '';
       const spec = (d.spec ?? {}) as Obj;
       const replicas = Number(spec.replicas ?? 1);
+      const paused = spec.paused === true;
       const template = (spec.template ?? {}) as Obj;
       const hash = templateHash(template);
       const owned = this.ctx.store.list('replicasets.apps', namespace).filter((rs) => ownedBy(rs, d));
+      const maxRevision = Math.max(0, ...owned.map(revisionOf));
       let current = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
-      const revision = Math.max(
-        0,
-        ...owned.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)),
-      );
-      if (!current) {
+      const newest = [...owned].sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+      if (paused && current?.metadata.uid !== newest?.metadata.uid) current = newest;
+      const annotations = copiedAnnotations(d);
+      if (!current && !paused) {
         const templateMeta = structuredClone((template.metadata ?? {}) as Obj);
         const labels = { ...((templateMeta.labels as Record<string, string>) ?? {}), 'pod-template-hash': hash };
         const selector = structuredClone((spec.selector ?? {}) as Obj);
@@ -208,9 +259,10 @@ export class DeploymentController implements Controller {
             namespace,
             labels,
             annotations: {
+              ...annotations,
               'deployment.kubernetes.io/desired-replicas': String(replicas),
               'deployment.kubernetes.io/max-replicas': String(replicas + 1),
-              'deployment.kubernetes.io/revision': String(revision + 1),
+              [revisionKey]: String(maxRevision + 1),
             },
             ownerReferences: [ownerRef(d)],
           },
@@ -240,17 +292,32 @@ export class DeploymentController implements Controller {
           );
           continue;
         }
-      } else if (Number((current.spec as Obj).replicas) !== replicas) {
+      } else if (current) {
         const from = Number((current.spec as Obj).replicas);
-        current = this.ctx.registry.writeObject(rsDef, { ...current, spec: { ...(current.spec as Obj), replicas } });
-        this.ctx.event(
-          d,
-          'Normal',
-          'ScalingReplicaSet',
-          `Scaled ${replicas > from ? 'up' : 'down'} replica set ${current.metadata.name} from ${from} to ${replicas}`,
-          this.name,
-        );
+        const meta = { ...current.metadata, annotations: { ...(current.metadata.annotations ?? {}), ...annotations } };
+        // An older template back in use becomes the newest revision; its past ones are remembered.
+        if (!paused && revisionOf(current) < maxRevision) {
+          const history = [current.metadata.annotations?.[revisionHistoryKey], String(revisionOf(current))]
+            .filter(Boolean)
+            .join(',');
+          meta.annotations[revisionKey] = String(maxRevision + 1);
+          meta.annotations[revisionHistoryKey] = history;
+        }
+        meta.annotations['deployment.kubernetes.io/desired-replicas'] = String(replicas);
+        meta.annotations['deployment.kubernetes.io/max-replicas'] = String(replicas + 1);
+        const next = { ...current, metadata: meta, spec: { ...(current.spec as Obj), replicas } };
+        if (!sameContent(next, current)) current = this.ctx.registry.writeObject(rsDef, next);
+        if (from !== replicas) {
+          this.ctx.event(
+            d,
+            'Normal',
+            'ScalingReplicaSet',
+            `Scaled ${replicas > from ? 'up' : 'down'} replica set ${current.metadata.name} from ${from} to ${replicas}`,
+            this.name,
+          );
+        }
       }
+      if (!current) continue;
       // Old ReplicaSets go to zero (a rollout that completes at once: pods start instantly here).
       for (const old of owned) {
         if (old.metadata.uid === current.metadata.uid || Number((old.spec as Obj).replicas) === 0) continue;
@@ -267,7 +334,8 @@ export class DeploymentController implements Controller {
       const allRs = this.ctx.store.list('replicasets.apps', namespace).filter((rs) => ownedBy(rs, d));
       const sum = (key: string, list = allRs) =>
         list.reduce((n, rs) => n + Number(((rs.status as Obj) ?? {})[key] ?? 0), 0);
-      const updated = sum('replicas', [current]);
+      const fresh = this.ctx.store.get('replicasets.apps', namespace, current.metadata.name ?? '') ?? current;
+      const updated = sum('replicas', [fresh]);
       const ready = sum('readyReplicas');
       const available = sum('availableReplicas');
       const total = sum('replicas');
@@ -276,15 +344,47 @@ export class DeploymentController implements Controller {
       if (available) status.availableReplicas = available;
       if (total - available > 0) status.unavailableReplicas = total - available;
       const complete = updated === replicas && available >= replicas && total === replicas;
-      status.conditions = deploymentConditions(
-        (d.status as Obj | undefined)?.conditions as Obj[] | undefined,
-        available >= replicas - 0,
+      const previous = (d.status as Obj | undefined)?.conditions as Obj[] | undefined;
+      const conditions = deploymentConditions(
+        previous,
+        available >= replicas,
         complete,
         current.metadata.name ?? '',
         rfc3339(),
+        paused,
       );
-      const fresh = this.ctx.store.get('deployments.apps', namespace, d.metadata.name ?? '');
-      if (fresh) writeStatus(this.ctx, deployDef, fresh, status);
+      const failure = allRs
+        .flatMap((rs) => ((rs.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [])
+        .find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+      if (failure) {
+        const kept = previous?.find((c) => c.type === 'ReplicaFailure' && c.message === failure.message);
+        const time = rfc3339();
+        conditions.push({
+          type: 'ReplicaFailure',
+          status: 'True',
+          lastUpdateTime: kept?.lastUpdateTime ?? time,
+          lastTransitionTime: kept?.lastTransitionTime ?? time,
+          reason: 'FailedCreate',
+          message: failure.message,
+        });
+      }
+      status.conditions = conditions;
+      let latest = this.ctx.store.get('deployments.apps', namespace, d.metadata.name ?? '');
+      if (!latest) continue;
+      // The Deployment carries the revision of its newest ReplicaSet (kubectl rollout reads it).
+      const revision = String(
+        revisionOf(this.ctx.store.get('replicasets.apps', namespace, current.metadata.name ?? '') ?? current),
+      );
+      if (latest.metadata.annotations?.[revisionKey] !== revision) {
+        latest = this.ctx.registry.writeObject(deployDef, {
+          ...latest,
+          metadata: {
+            ...latest.metadata,
+            annotations: { ...(latest.metadata.annotations ?? {}), [revisionKey]: revision },
+          },
+        });
+      }
+      writeStatus(this.ctx, deployDef, latest, status);
     }
   }
 }
