@@ -134,7 +134,11 @@ export function serverSideApply(
     const path = pathFromKey(key);
     const liveValue = valueAt(base, path, structured);
     if (liveValue === undefined) continue;
-    if (JSON.stringify(liveValue) === JSON.stringify(valueAt(applied, path, structured))) continue;
+    const appliedValue = valueAt(applied, path, structured);
+    // Only leaves conflict: a map or keyed list item both sides have is co-owned, and its
+    // fields are compared one by one (structured-merge-diff's Compare).
+    if (isObject(liveValue) && isObject(appliedValue)) continue;
+    if (JSON.stringify(liveValue) === JSON.stringify(appliedValue)) continue;
     for (const other of list) {
       if (other.entry.manager === manager && other.entry.operation === 'Apply') continue;
       if (other.set.has(key))

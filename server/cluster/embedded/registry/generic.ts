@@ -229,7 +229,18 @@ export class Registry {
     meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
     if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
-    meta.managedFields = options.managedFieldsComputed ? input.metadata.managedFields : old.metadata.managedFields;
+    // A request that changes managedFields itself (kubectl's client-side to server-side apply
+    // migration patches them) is taken as written, as the field manager does.
+    const explicitManagedFields =
+      !options.managedFieldsComputed &&
+      subresource === '' &&
+      input.metadata.managedFields !== undefined &&
+      !sameContent(input.metadata.managedFields, old.metadata.managedFields);
+    meta.managedFields =
+      options.managedFieldsComputed || explicitManagedFields
+        ? input.metadata.managedFields
+        : old.metadata.managedFields;
+    if (explicitManagedFields && meta.managedFields?.length === 0) delete meta.managedFields;
     if (meta.managedFields === undefined) delete meta.managedFields;
     meta.generation = old.metadata.generation;
     if (meta.generation === undefined) delete meta.generation;
@@ -239,7 +250,7 @@ export class Registry {
     this.stampGeneration(def, object, old);
     this.validate(def, object, old);
     await this.admit('validate', attrs);
-    if (!options.managedFieldsComputed)
+    if (!options.managedFieldsComputed && !explicitManagedFields)
       recordUpdate(old, object, options.fieldManager, subresource || undefined, !def.crd);
     meta.resourceVersion = old.metadata.resourceVersion;
     if (sameContent(object, old)) return old; // no-op updates do not write
