@@ -145,5 +145,12 @@ describe.skipIf(!present)('Kyverno CLI conformance (157 kyverno-test.yaml)', () 
     if (failedTests.length) console.log(`failing tests:\n  ${failedTests.join('\n  ')}`);
     expect(entries.length).toBe(157);
     expect(rate).toBeGreaterThanOrEqual(0.98);
+    // At least 154/157: only these three may fail (issue 14), each for a reason the log shows.
+    const knownFailures = [
+      'kyverno-kyverno/test/cli/test-fail/invalid-ns-deprecated/kyverno-test.yaml',
+      'kyverno-kyverno/test/cli/test-fail/invalid-ns/kyverno-test.yaml',
+      'kyverno-policies/istio/enforce-ambient-mode-namespace/.kyverno-test/kyverno-test.yaml',
+    ];
+    expect(failedTests.map((t) => t.split('\n')[0] ?? t).filter((t) => !knownFailures.includes(t))).toEqual([]);
   });
 });
