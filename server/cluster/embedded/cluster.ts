@@ -19,12 +19,8 @@ import { CsrSigningController } from './controllers/certificates.ts';
 import { LimitRangerAdmission } from './admission/limitranger/plugin.ts';
 import { ResourceQuotaAdmission } from './admission/resourcequota/plugin.ts';
 import { RuntimeClassAdmission } from './admission/runtimeclass/plugin.ts';
-import {
-  DisruptionController,
-  ResourceQuotaController,
-  standardStorageClass,
-  VolumeController,
-} from './controllers/policy.ts';
+import { DisruptionController, ResourceQuotaController, VolumeController } from './controllers/policy.ts';
+import { standardStorageClass } from './registry/resources/policy.ts';
 import { KubernetesServiceController, RootCaPublisher } from './controllers/cluster-bootstrap.ts';
 import { KyvernoAdmission } from './admission/kyverno/plugin.ts';
 import { ValidatingAdmissionPolicyPlugin } from './admission/validatingadmissionpolicy/plugin.ts';
@@ -65,7 +61,7 @@ import type { ClusterQuota } from './storage/quota.ts';
 import { LabQuotaAdmission } from './admission/quota/plugin.ts';
 import type { KubeObject } from './storage/types.ts';
 import { kubeconfigYaml, type Credentials } from './kubeconfig.ts';
-import { kubernetesVersion } from './version.ts';
+import { kubernetesVersion } from './api/version.ts';
 
 export { kubernetesVersion };
 

@@ -89,32 +89,6 @@ export class DisruptionController implements Controller {
   }
 }
 
-const defaultClassAnnotation = 'storageclass.kubernetes.io/is-default-class';
-/** kind's local-path provisioner, which the simulation stands in for. */
-const localPathProvisioner = 'rancher.io/local-path';
-
-/** The StorageClass kind installs: the default class for claims that name none. */
-export function standardStorageClass(): KubeObject {
-  return {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: {
-      name: 'standard',
-      uid: randomUUID(),
-      creationTimestamp: rfc3339(),
-      annotations: { [defaultClassAnnotation]: 'true' },
-    },
-    provisioner: localPathProvisioner,
-    reclaimPolicy: 'Delete',
-    volumeBindingMode: 'WaitForFirstConsumer',
-  };
-}
-
-/** The name of the default StorageClass, if any (DefaultStorageClass admission). */
-export function defaultStorageClass(classes: KubeObject[]): string | undefined {
-  return classes.find((c) => c.metadata.annotations?.[defaultClassAnnotation] === 'true')?.metadata.name;
-}
-
 function storageRequest(pvc: KubeObject): string {
   const requests = ((pvc.spec as Obj | undefined)?.resources as Obj | undefined)?.requests as Obj | undefined;
   return String(requests?.storage ?? '');

@@ -9,7 +9,7 @@ import type { Store } from '../storage/store.ts';
 import type { Accept } from './codec.ts';
 import type { OpenApiCache } from './openapi/documents.ts';
 import type { RequestInfo } from './request-info.ts';
-import type { VersionInfo } from '../version.ts';
+import type { VersionInfo } from '../api/version.ts';
 
 export type { VersionInfo };
 

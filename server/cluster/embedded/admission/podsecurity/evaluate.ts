@@ -1,4 +1,4 @@
-import { kubernetesMinor } from '../../version.ts';
+import { kubernetesMinor } from '../../api/version.ts';
 import { checks, type CheckResult, type Level, type PodView } from './checks.ts';
 
 /** The Kubernetes minor version PSA "latest" means here. */

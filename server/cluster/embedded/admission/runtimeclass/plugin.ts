@@ -1,7 +1,7 @@
 import { errors } from '../../api/status.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/admission.ts';
 import type { Store } from '../../storage/store.ts';
-import { defaultStorageClass } from '../../controllers/policy.ts';
+import { defaultStorageClass } from '../../registry/resources/policy.ts';
 
 type Obj = Record<string, unknown>;
 

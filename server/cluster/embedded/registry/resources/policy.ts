@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { formatQuantity } from '../../api/quantity.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { resourceList } from '../../api/resource-lists.ts';
 import { FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../storage/types.ts';
@@ -502,6 +504,32 @@ export const storageclasses: ResourceDef = {
     ],
   },
 };
+
+const defaultClassAnnotation = 'storageclass.kubernetes.io/is-default-class';
+/** kind's local-path provisioner, which the simulation stands in for. */
+const localPathProvisioner = 'rancher.io/local-path';
+
+/** The StorageClass kind installs: the default class for claims that name none. */
+export function standardStorageClass(): KubeObject {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: {
+      name: 'standard',
+      uid: randomUUID(),
+      creationTimestamp: rfc3339(),
+      annotations: { [defaultClassAnnotation]: 'true' },
+    },
+    provisioner: localPathProvisioner,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  };
+}
+
+/** The name of the default StorageClass, if any (DefaultStorageClass admission). */
+export function defaultStorageClass(classes: KubeObject[]): string | undefined {
+  return classes.find((c) => c.metadata.annotations?.[defaultClassAnnotation] === 'true')?.metadata.name;
+}
 
 export const policyResources: ResourceDef[] = [
   resourcequotas,
