@@ -6,7 +6,15 @@ import {
   type NetworkPolicy,
   type PodPeer,
 } from '../../server/cluster/embedded/networking/engine.ts';
-import { atoms, parseCidr, parseIp } from '../../server/cluster/embedded/networking/ip.ts';
+import {
+  atoms,
+  formatIp,
+  mergeRanges,
+  parseCidr,
+  parseIp,
+  rangesContain,
+  subtractRanges,
+} from '../../server/cluster/embedded/networking/ip.ts';
 import { selects } from '../../server/cluster/embedded/networking/labels.ts';
 
 const pod = (namespace: string, name: string, labels: Record<string, string>, ip: string, ports = [80]): PodPeer => ({
@@ -214,5 +222,31 @@ describe('engine building blocks', () => {
     expect(selects({ matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] }, {})).toBe(false);
     expect(selects({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, { tier: '' })).toBe(true);
     expect(selects({ matchExpressions: [{ key: 'x', operator: 'Bogus' }] }, { x: '1' })).toBe(false);
+  });
+
+  it('subtracts excepts, merges blocks and finds addresses by binary search', () => {
+    const cidr = (t: string) => parseCidr(t)!;
+    const pieces = subtractRanges(cidr('10.0.0.0/24'), [cidr('10.0.0.64/26'), cidr('10.0.0.0/32')]);
+    expect(pieces.map((r) => `${formatIp(4, r.start)}-${formatIp(4, r.end)}`)).toEqual([
+      '10.0.0.1-10.0.0.63',
+      '10.0.0.128-10.0.0.255',
+    ]);
+    const merged = mergeRanges([...pieces, cidr('10.0.0.64/27'), cidr('2001:db8::/64'), cidr('192.168.0.0/16')]);
+    expect(merged).toHaveLength(4);
+    const has = (ip: string) => rangesContain(merged, parseIp(ip)!);
+    expect(['10.0.0.1', '10.0.0.95', '10.0.0.200', '192.168.3.4', '2001:db8::1'].map(has)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['10.0.0.0', '10.0.0.96', '10.0.1.0', '2001:db9::1', '8.8.8.8'].map(has)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import { ConnectionSet, protocols, type Protocol } from './connections.ts';
-import { parseCidr, parseIp, rangeContains, type IpRange } from './ip.ts';
+import { mergeRanges, parseCidr, parseIp, rangesContain, subtractRanges, type IpRange } from './ip.ts';
+
+type ParsedIp = NonNullable<ReturnType<typeof parseIp>>;
 import { selects, type LabelSelector, type Labels } from './labels.ts';
 
 /**
@@ -136,22 +138,20 @@ export function effectivePolicyTypes(spec: NetworkPolicySpec | undefined): Direc
   return (spec?.egress?.length ?? 0) > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
-interface CompiledBlock {
-  cidr: IpRange;
-  except: IpRange[];
-}
-
-interface CompiledPeer {
+interface SelectorPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
-  /** Set for ipBlock peers; undefined when the CIDR does not parse (the peer then matches nothing). */
-  block?: CompiledBlock;
-  kind: 'selectors' | 'ipBlock' | 'invalid';
 }
 
 interface CompiledRule {
-  /** Undefined: the rule matches every peer (from/to absent or empty). */
-  peers?: CompiledPeer[];
+  /** True when from/to is absent or empty: the rule matches every peer. */
+  matchesAll: boolean;
+  selectorPeers: SelectorPeer[];
+  /**
+   * Every address the rule's ipBlock peers cover (cidr minus except), merged and sorted, so
+   * matching an address is one binary search even for rules listing hundreds of blocks.
+   */
+  blocks: IpRange[];
   ports?: NetworkPolicyPort[];
 }
 
@@ -164,34 +164,35 @@ interface CompiledPolicy {
   egress: CompiledRule[];
 }
 
-function compilePeer(peer: NetworkPolicyPeer): CompiledPeer {
-  const hasSelectors = peer.podSelector != null || peer.namespaceSelector != null;
-  if (peer.ipBlock != null) {
-    if (hasSelectors) return { kind: 'invalid' };
-    const cidr = parseCidr(peer.ipBlock.cidr ?? '');
-    const except = (peer.ipBlock.except ?? []).map((e) => parseCidr(e));
-    if (!cidr || except.some((e) => !e)) return { kind: 'invalid' };
-    return { kind: 'ipBlock', block: { cidr, except: except as IpRange[] } };
+function compileRule(
+  peers: NetworkPolicyPeer[] | null | undefined,
+  ports: NetworkPolicyPort[] | null | undefined,
+): CompiledRule {
+  const selectorPeers: SelectorPeer[] = [];
+  const blocks: IpRange[] = [];
+  for (const peer of peers ?? []) {
+    const hasSelectors = peer.podSelector != null || peer.namespaceSelector != null;
+    // A peer mixing ipBlock with selectors, or with a CIDR that does not parse, matches nothing
+    // (validation rejects both).
+    if (peer.ipBlock != null) {
+      if (hasSelectors) continue;
+      const cidr = parseCidr(peer.ipBlock.cidr ?? '');
+      const except = (peer.ipBlock.except ?? []).map((e) => parseCidr(e));
+      if (!cidr || except.some((e) => !e)) continue;
+      blocks.push(...subtractRanges(cidr, except as IpRange[]));
+    } else if (hasSelectors) {
+      selectorPeers.push({
+        podSelector: peer.podSelector ?? undefined,
+        namespaceSelector: peer.namespaceSelector ?? undefined,
+      });
+    }
   }
-  if (!hasSelectors) return { kind: 'invalid' };
   return {
-    kind: 'selectors',
-    podSelector: peer.podSelector ?? undefined,
-    namespaceSelector: peer.namespaceSelector ?? undefined,
-  };
-}
-
-function compileRule(peers: NetworkPolicyPeer[] | null | undefined, ports: NetworkPolicyPort[] | null | undefined) {
-  return {
-    peers: peers && peers.length ? peers.map(compilePeer) : undefined,
+    matchesAll: !peers || peers.length === 0,
+    selectorPeers,
+    blocks: mergeRanges(blocks),
     ports: ports && ports.length ? ports : undefined,
   };
-}
-
-function blockContains(block: CompiledBlock, ip: string): boolean {
-  const parsed = parseIp(ip);
-  if (!parsed || !rangeContains(block.cidr, parsed)) return false;
-  return !block.except.some((e) => rangeContains(e, parsed));
 }
 
 function isProtocol(value: string): value is Protocol {
@@ -245,17 +246,19 @@ export class NetworkPolicyEngine {
     return this.namespaceLabels.get(name) ?? { [nameLabel]: name };
   }
 
-  private peerMatches(policy: CompiledPolicy, peer: CompiledPeer, endpoint: Peer): boolean {
-    if (peer.kind === 'invalid') return false;
-    if (peer.kind === 'ipBlock') {
-      if (endpoint.kind === 'ip') return blockContains(peer.block!, endpoint.ip);
-      return this.ipBlockSelectsPods && endpoint.ips.some((ip) => blockContains(peer.block!, ip));
+  /** Whether a rule's from/to includes the endpoint; `addresses` are the endpoint's IPs, parsed once. */
+  private ruleMatches(policy: CompiledPolicy, rule: CompiledRule, endpoint: Peer, addresses: ParsedIp[]): boolean {
+    if (rule.matchesAll) return true;
+    if (rule.blocks.length && (endpoint.kind === 'ip' || this.ipBlockSelectsPods)) {
+      if (addresses.some((ip) => rangesContain(rule.blocks, ip))) return true;
     }
     if (endpoint.kind !== 'pod') return false;
-    const namespaceOk = peer.namespaceSelector
-      ? selects(peer.namespaceSelector, this.labelsOfNamespace(endpoint.namespace))
-      : endpoint.namespace === policy.namespace;
-    return namespaceOk && (!peer.podSelector || selects(peer.podSelector, endpoint.labels));
+    return rule.selectorPeers.some((peer) => {
+      const namespaceOk = peer.namespaceSelector
+        ? selects(peer.namespaceSelector, this.labelsOfNamespace(endpoint.namespace))
+        : endpoint.namespace === policy.namespace;
+      return namespaceOk && (!peer.podSelector || selects(peer.podSelector, endpoint.labels));
+    });
   }
 
   /** The policies that select a pod for one direction, by "namespace/name". */
@@ -278,10 +281,13 @@ export class NetworkPolicyEngine {
     }
     const matchedRules: RuleMatch[] = [];
     let allowed = ConnectionSet.none();
+    const addresses = (other.kind === 'ip' ? [other.ip] : other.ips)
+      .map((ip) => parseIp(ip))
+      .filter((ip): ip is ParsedIp => ip !== undefined);
     for (const policy of selecting) {
       const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
       rules.forEach((rule, index) => {
-        if (rule.peers && !rule.peers.some((peer) => this.peerMatches(policy, peer, other))) return;
+        if (!this.ruleMatches(policy, rule, other, addresses)) return;
         const connections = portsConnections(rule.ports, destination);
         matchedRules.push({ policy: policy.key, direction, index, connections });
         allowed = allowed.union(connections);

@@ -108,3 +108,49 @@ export function atoms(ranges: IpRange[], family: Family): IpRange[] {
   const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return sorted.map((start, i) => ({ family, start, end: i + 1 < sorted.length ? sorted[i + 1]! - 1n : full.end }));
 }
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorted, disjoint, non-adjacent ranges covering the same addresses (each family apart). */
+export function mergeRanges(ranges: IpRange[]): IpRange[] {
+  const sorted = [...ranges].sort((x, y) => x.family - y.family || compareBig(x.start, y.start));
+  const out: IpRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.family === r.family && r.start <= last.end + 1n) {
+      if (r.end > last.end) last.end = r.end;
+    } else out.push({ ...r });
+  }
+  return out;
+}
+
+/** The addresses of a range that none of the excluded ranges covers. */
+export function subtractRanges(range: IpRange, excluded: IpRange[]): IpRange[] {
+  const out: IpRange[] = [];
+  let next = range.start;
+  for (const e of mergeRanges(excluded.filter((x) => x.family === range.family))) {
+    if (e.end < next || e.start > range.end) continue;
+    if (e.start > next) out.push({ family: range.family, start: next, end: e.start - 1n });
+    next = e.end + 1n;
+    if (next > range.end) return out;
+  }
+  if (next <= range.end) out.push({ family: range.family, start: next, end: range.end });
+  return out;
+}
+
+/** Binary search in ranges sorted by mergeRanges: O(log n) however many ipBlocks a rule lists. */
+export function rangesContain(sorted: IpRange[], ip: { family: Family; value: bigint }): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = sorted[mid]!;
+    const order = r.family - ip.family || (ip.value < r.start ? 1 : ip.value > r.end ? -1 : 0);
+    if (order === 0) return true;
+    if (order > 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return false;
+}
