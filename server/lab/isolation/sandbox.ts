@@ -7,6 +7,7 @@ import { detectCgroups, type CgroupManager, type CgroupUsage, type SessionCgroup
 import { learnerEntry, type LearnerIdentity } from './commands.ts';
 import { loopMountsWork, mountHome, unmountHome } from './disk.ts';
 import { defaultResourceLimits, formatBytes, type SessionResourceLimits } from './limits.ts';
+import { linkTools, toolsDir } from './kubectl-pin.ts';
 import { killAllOf } from './processes.ts';
 
 const bwrapPaths = ['/usr/bin/bwrap', '/bin/bwrap'];
@@ -152,6 +153,7 @@ export class Sandbox {
     if (!this.isolated) {
       await mkdir(session.home, { recursive: true });
       await mkdir(session.runDir, { recursive: true });
+      await linkTools(session.runDir);
       return;
     }
     await killAllOf(session.uid);
@@ -162,6 +164,7 @@ export class Sandbox {
     await mkdir(session.runDir, { recursive: true, mode: 0o750 });
     await chown(session.runDir, 0, session.gid);
     await chmod(session.runDir, 0o750);
+    await linkTools(session.runDir);
     const passwd = readFileSync('/etc/passwd', 'utf8').replace(/\n?$/, '\n');
     const group = readFileSync('/etc/group', 'utf8').replace(/\n?$/, '\n');
     await this.writeRunFile(
@@ -186,8 +189,11 @@ export class Sandbox {
 
   /** Command line and environment for a learner process (a terminal's shell, a check's script). */
   entry(session: SandboxSession, argv: string[], env: Record<string, string>) {
+    // The session's tools folder comes first: its kubectl matches the 1.34 lab cluster.
+    const tools = toolsDir(session.runDir);
     const base = { ...env, HOME: session.home, USER: 'learner', LOGNAME: 'learner', SHELL: '/bin/bash' };
-    if (!this.isolated) return { file: argv[0]!, args: argv.slice(1), env: base };
+    if (!this.isolated)
+      return { file: argv[0]!, args: argv.slice(1), env: { ...base, PATH: `${tools}:${env.PATH ?? learnerPath}` } };
     const group = this.groups.get(session.id);
     const entry = learnerEntry({
       identity: session,
@@ -197,7 +203,7 @@ export class Sandbox {
       bwrap: this.bwrap,
       argv,
     });
-    return { file: entry.file, args: entry.args, env: { ...base, PATH: learnerPath, ...entry.env } };
+    return { file: entry.file, args: entry.args, env: { ...base, PATH: `${tools}:${learnerPath}`, ...entry.env } };
   }
 
   /** Runs a program in the session's sandbox as the learner and collects its output. */
