@@ -1,6 +1,7 @@
 import { noRuntimeNote } from '../api/no-runtime.ts';
 import { rfc3339 } from '../api/time.ts';
 import type { KubeObject } from '../storage/types.ts';
+import { containerID, imageID } from './container-ids.ts';
 import { yieldToOthers, type Controller, type ControllerContext } from './context.ts';
 
 type Obj = Record<string, unknown>;
@@ -145,8 +146,8 @@ export class PodLifecycleController implements Controller {
         ready: true,
         restartCount: 0,
         image: c.image,
-        imageID: '',
-        containerID: `embedded://${pod.metadata.uid}-${String(c.name)}`,
+        imageID: imageID(String(c.image ?? '')),
+        containerID: containerID(String(pod.metadata.uid), String(c.name)),
         started: true,
       })),
     };
