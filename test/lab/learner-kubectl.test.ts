@@ -66,7 +66,9 @@ describe.skipIf(!has133)('learner processes run kubectl 1.33 against the 1.34 cl
       maxOutputBytes: 64 * 1024,
     });
     expect(result.exitCode).toBe(0);
-    expect(result.all).toMatch(/^Client Version: v1\.33\.\d+\nKustomize Version: v[\d.]+\nServer Version: v1\.34\.1\n$/);
+    expect(result.all).toMatch(
+      /^Client Version: v1\.33\.\d+\nKustomize Version: v[\d.]+\nServer Version: v1\.34\.1\n$/,
+    );
     expect(result.all).not.toContain('WARNING');
   });
 });
