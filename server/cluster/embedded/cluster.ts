@@ -34,6 +34,8 @@ import { ValidatingAdmissionPolicyStatusController } from './controllers/validat
 import { ControllerContext } from './controllers/context.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { PodLifecycleController } from './controllers/pods.ts';
+import { clusterDnsObjects } from './controllers/cluster-dns.ts';
+import { EndpointSliceController, EndpointsController } from './controllers/service-endpoints.ts';
 import {
   CrdController,
   GarbageCollector,
@@ -180,6 +182,7 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
     { resource: 'nodes', object: node },
     { resource: 'leases.coordination.k8s.io', object: lease },
     { resource: 'storageclasses.storage.k8s.io', object: standardStorageClass() },
+    ...clusterDnsObjects(now),
   ];
 }
 
@@ -344,6 +347,8 @@ export class EmbeddedCluster {
       new StatefulSetController(ctx),
       new JobController(ctx),
       this.podLifecycle,
+      new EndpointsController(ctx),
+      new EndpointSliceController(ctx),
       new GarbageCollector(ctx),
     ]);
     this.controllers.start(this.store);

@@ -38,7 +38,8 @@ export class PodLifecycleController implements Controller {
   private readonly ctx: ControllerContext;
   private readonly startDelayMs: number;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private podCounter = 1;
+  /** Where the next pod IP search starts, so a deleted pod's address is not reused at once. */
+  private nextIp = 2;
 
   constructor(ctx: ControllerContext, startDelayMs = 30) {
     this.ctx = ctx;
@@ -109,6 +110,24 @@ export class PodLifecycleController implements Controller {
     }
   }
 
+  /** The next address of the node's pod CIDR (10.244.0.0/24) that no live pod holds. */
+  private freePodIp(): string {
+    const used = new Set<string>();
+    for (const p of this.ctx.store.peek('pods')) {
+      const ip = (p.status as Obj | undefined)?.podIP;
+      const phase = (p.status as Obj | undefined)?.phase;
+      if (typeof ip === 'string' && phase !== 'Succeeded' && phase !== 'Failed') used.add(ip);
+    }
+    for (let i = 0; i < 253; i++) {
+      const candidate = `10.244.0.${((this.nextIp - 2 + i) % 253) + 2}`;
+      if (!used.has(candidate)) {
+        this.nextIp = ((this.nextIp - 2 + i + 1) % 253) + 2;
+        return candidate;
+      }
+    }
+    return `10.244.0.${this.nextIp}`;
+  }
+
   private start(snapshot: KubeObject): void {
     const pods = this.ctx.def('', 'pods');
     const pod = this.ctx.store.get('pods', snapshot.metadata.namespace ?? '', snapshot.metadata.name ?? '');
@@ -123,7 +142,7 @@ export class PodLifecycleController implements Controller {
       this.ctx.event(pod, 'Normal', 'Created', `Created container: ${c.name} (simulated)`, 'kubelet');
       this.ctx.event(pod, 'Normal', 'Started', `Started container ${c.name} (simulated)`, 'kubelet');
     }
-    const ip = `10.244.0.${(this.podCounter++ % 250) + 2}`;
+    const ip = this.freePodIp();
     const running: Obj = {
       phase: 'Running',
       conditions: [

@@ -2,6 +2,7 @@ import type { KubeObject } from '../storage/types.ts';
 import { resourcesFromCrd } from './custom-resources.ts';
 import { admissionRegistrationResources } from './resources/admissionregistration.ts';
 import { customresourcedefinitions } from './resources/apiextensions.ts';
+import { discoveryResources } from './resources/discovery.ts';
 import { certificatesigningrequests } from './resources/certificates.ts';
 import { policyResources } from './resources/policy.ts';
 import { coreResources } from './resources/core.ts';
@@ -15,6 +16,7 @@ export const builtinResources: ResourceDef[] = [
   ...coreResources,
   ...workloadResources,
   ...networkingResources,
+  ...discoveryResources,
   ...rbacResources,
   ...admissionRegistrationResources,
   certificatesigningrequests,

@@ -99,7 +99,7 @@ export class Registry {
     }
   }
 
-  private validate(def: ResourceDef, object: KubeObject, old?: KubeObject): void {
+  private validate(def: ResourceDef, object: KubeObject, old?: KubeObject, allocate = false): void {
     const errs: FieldError[] = validateObjectMeta(object, def.nameRule ?? 'dns1123Subdomain', def.namespaced);
     if (def.crd?.schema) errs.push(...validateAgainstSchema(object, def.crd.schema));
     errs.push(...(def.strategy.validate?.(object, { old }) ?? []));
@@ -107,6 +107,8 @@ export class Registry {
     if (old && object.metadata.uid && object.metadata.uid !== old.metadata.uid) {
       errs.push(FieldError.invalid('metadata.uid', object.metadata.uid, 'field is immutable'));
     }
+    if (errs.length === 0 && allocate && def.strategy.allocate)
+      errs.push(...def.strategy.allocate(object, this.store, old));
     if (errs.length) throw errors.invalid(def.group, def.kind, object.metadata.name ?? '', errs);
   }
 
@@ -138,7 +140,7 @@ export class Registry {
     const attrs = this.attributes('CREATE', def, namespace, meta.name ?? '', options, object);
     await this.admit('mutate', attrs);
     this.stampGeneration(def, object);
-    this.validate(def, object);
+    this.validate(def, object, undefined, true);
     await this.admit('validate', attrs);
     if (this.store.get(storageName(def), def.namespaced ? namespace : '', meta.name ?? '')) {
       throw errors.alreadyExists(this.gr(def), meta.name ?? '');
@@ -248,7 +250,7 @@ export class Registry {
     const attrs = this.attributes('UPDATE', def, namespace, name, options, object, old);
     await this.admit('mutate', attrs);
     this.stampGeneration(def, object, old);
-    this.validate(def, object, old);
+    this.validate(def, object, old, subresource === '');
     await this.admit('validate', attrs);
     if (!options.managedFieldsComputed && !explicitManagedFields)
       recordUpdate(old, object, options.fieldManager, subresource || undefined, !def.crd);

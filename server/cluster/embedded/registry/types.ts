@@ -1,5 +1,6 @@
 import type { UserInfo } from '../authentication/user.ts';
 import type { FieldError } from '../api/status.ts';
+import type { Store } from '../storage/store.ts';
 import type { KubeObject } from '../storage/types.ts';
 import type { NameRule } from './meta-validation.ts';
 
@@ -42,6 +43,11 @@ export interface Strategy {
   prepareForCreate?(object: KubeObject, user: UserInfo): void;
   /** Field errors for this object; metadata is validated by the registry itself. */
   validate?(object: KubeObject, context: ValidationContext): FieldError[];
+  /**
+   * Allocates what a write takes from shared pools (a Service's ClusterIP and node ports), after
+   * validation of a main-resource create or update; the store tells what is in use.
+   */
+  allocate?(object: KubeObject, store: Store, old?: KubeObject): FieldError[];
   /** Server-side printer columns after NAME. */
   columns?: TableColumn[];
   /** Whether .status is a subresource (spec writes keep status; status writes keep spec). */

@@ -4,6 +4,7 @@ import { ageColumn, asArray, field, formatLabels, num, since } from '../printing
 import { standardVerbs, type ResourceDef } from '../types.ts';
 import { validateConfigMapContents, validateImmutableConfig, validateSecretContents } from './config-validation.ts';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.ts';
+import { allocateServiceAddresses } from './service-allocation.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -270,6 +271,7 @@ export const services: ResourceDef = {
       }
       svc.status ??= { loadBalancer: {} };
     },
+    allocate: allocateServiceAddresses,
     validate(svc) {
       const errs: FieldError[] = [];
       const spec = (svc.spec ?? {}) as Obj;
