@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterBackend } from './backends/types.ts';
 import { Sandbox, type SandboxSession } from './isolation/sandbox.ts';
-import { allocateUid } from './isolation/processes.ts';
+import { UidClaims } from './isolation/uid-claims.ts';
 import { limitNotices, type NoticeState } from './isolation/notices.ts';
 import { learnerAccess, type LearnerAccess } from './learner-access.ts';
 import type { CatalogLab, LabSummary } from '../labs/catalog.ts';
@@ -43,6 +43,8 @@ interface LiveSession {
   lifecycle: Promise<unknown>;
   address: string;
   notices: NoticeState;
+  /** The uid its files belonged to before a restart gave it another one (files are handed over). */
+  previousUid?: number;
 }
 
 /**
@@ -66,6 +68,8 @@ export class SessionManager {
   readonly sandbox: Sandbox;
   readonly terminals: SessionTerminals;
   readonly exercises: Exercises;
+  /** Learner uids, claimed machine-wide (another server on this machine must never get the same one). */
+  private readonly uids: UidClaims;
 
   constructor(options: {
     store: LabStore;
@@ -76,8 +80,10 @@ export class SessionManager {
     backend?: string;
     /** Without one, shells run as the server's user (tests; createLabServer always passes one). */
     sandbox?: Sandbox;
+    uidClaims?: UidClaims;
   }) {
     this.sandbox = options.sandbox ?? Sandbox.singleUser();
+    this.uids = options.uidClaims ?? new UidClaims();
     this.terminals = new SessionTerminals({ sandbox: this.sandbox, onStart: () => this.metrics.emit('terminals') });
     this.store = options.store;
     this.labs = options.labs;
@@ -168,8 +174,13 @@ export class SessionManager {
     return this.info(live);
   }
 
-  private freeUid(): number {
-    return allocateUid([...this.live.values()].map((l) => l.row.uid ?? -1));
+  private freeUid(preferred?: number | null): number {
+    return this.uids.claim(preferred);
+  }
+
+  /** After its processes are gone, a session's uid may go to another session (or server). */
+  private releaseUid(live: LiveSession): void {
+    if (live.row.uid !== null) this.uids.release(live.row.uid);
   }
 
   private sandboxOf(live: LiveSession): SandboxSession {
@@ -223,6 +234,10 @@ export class SessionManager {
       await mkdir(live.row.workspace, { recursive: true, mode: 0o700 });
       const sandbox = this.sandboxOf(live);
       await this.sandbox.prepare(sandbox);
+      if (live.previousUid !== undefined) {
+        await this.sandbox.adoptHome(sandbox);
+        live.previousUid = undefined;
+      }
       const result = await backend.provision({
         sessionId: live.row.id,
         workspace: live.row.workspace,
@@ -259,9 +274,12 @@ export class SessionManager {
       // Until its cluster is back, a resumed session is "creating" again.
       row.state = 'creating';
       const live = this.track(row);
-      if (this.sandbox.isolated && row.uid === null) {
-        row.uid = this.freeUid();
-        this.store.setUid(row.id, row.uid);
+      if (this.sandbox.isolated) {
+        // Another server on this machine may hold the uid by now: then the files change hands.
+        const uid = this.freeUid(row.uid);
+        if (row.uid !== null && uid !== row.uid) live.previousUid = row.uid;
+        if (uid !== row.uid) this.store.setUid(row.id, uid);
+        row.uid = uid;
       }
       if (!lab || !backend) {
         this.store.setState(row.id, 'failed', 'lab or backend no longer available');
@@ -370,6 +388,7 @@ export class SessionManager {
       await live.ready.catch(() => undefined);
       this.terminals.closeAll(live.row.id);
       await this.sandbox.release(this.sandboxOf(live), { discard: true });
+      this.releaseUid(live);
       await this.backends.get(live.row.backend)?.destroy(id, live.row.workspace);
       await rm(live.row.workspace, { recursive: true, force: true });
       live.row.state = 'ended';
@@ -436,6 +455,7 @@ export class SessionManager {
         this.terminals.closeAll(live.row.id);
         await live.ready.catch(() => undefined);
         await this.sandbox.release(this.sandboxOf(live), { discard: false });
+        this.releaseUid(live);
         await this.backends.get(live.row.backend)?.suspend?.(live.row.id);
       });
     }

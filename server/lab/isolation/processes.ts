@@ -2,18 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Learner uids: one per open session, from a range no real account uses
- * (systemd leaves 1879048192–2147483647 unassigned). A uid is free again when
- * its session ends and every process it owned is gone.
+ * (systemd leaves 1879048192–2147483647 unassigned; servers before machine-wide claims
+ * used 1900000000 up, so this range starts elsewhere), claimed machine-wide
+ * (uid-claims.ts). A uid is free again when its session ends and every process it
+ * owned is gone.
  */
-export const defaultUidBase = 1_900_000_000;
+export const defaultUidBase = 1_950_000_000;
 export const uidRangeSize = 100_000;
-
-/** The lowest uid of the range that no open session holds. */
-export function allocateUid(taken: Iterable<number>, base = defaultUidBase): number {
-  const used = new Set(taken);
-  for (let uid = base; uid < base + uidRangeSize; uid++) if (!used.has(uid)) return uid;
-  throw new Error('no free learner uid');
-}
 
 /** Whether a uid belongs to the learner range (to tell learner connections from others). */
 export function isLearnerUid(uid: number, base = defaultUidBase): boolean {

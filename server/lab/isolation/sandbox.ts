@@ -36,6 +36,8 @@ export interface RunResult {
   exitCode: number;
   timedOut: boolean;
   stdout: Buffer;
+  /** The signal that ended the process, when one did (a limit, a timeout, a session ending). */
+  signal?: string;
   /** stdout and stderr interleaved, capped. */
   all: string;
 }
@@ -177,6 +179,23 @@ export class Sandbox {
       this.groups.set(session.id, this.cgroups.create(session.id, this.limits));
   }
 
+  /**
+   * Gives a resumed session's files to its new uid (its old one went to another server
+   * meanwhile). Its processes are gone; `chown -R` changes symlinks, never what they point to.
+   */
+  async adoptHome(session: SandboxSession): Promise<void> {
+    if (!this.isolated) return;
+    await new Promise<void>((resolvePromise, reject) => {
+      const child = spawn('chown', ['-R', '-P', '-h', `${session.uid}:${session.gid}`, '--', session.home], {
+        stdio: 'ignore',
+      });
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolvePromise() : reject(new Error(`chown of HOME failed (${code})`)),
+      );
+    });
+  }
+
   /** Writes a server-owned file the learner can read but not change (shell rc, grader kubeconfig). */
   async writeRunFile(session: SandboxSession, name: string, content: string): Promise<string> {
     const path = join(session.runDir, name);
@@ -251,6 +270,7 @@ export class Sandbox {
         options.signal?.removeEventListener('abort', killGroup);
         resolvePromise({
           exitCode: code ?? (signal ? 128 : -1),
+          ...(signal ? { signal } : {}),
           timedOut,
           stdout: Buffer.concat(stdout),
           all,
@@ -276,7 +296,10 @@ export class Sandbox {
     if (result.exitCode === 3) return { ok: false, reason: 'missing' };
     if (result.exitCode === 4) return { ok: false, reason: 'outside-home' };
     if (result.exitCode === 5) return { ok: false, reason: 'not-a-file' };
-    if (result.exitCode !== 0) throw new Error(`reading ${path} failed (exit ${result.exitCode}): ${result.all}`);
+    if (result.exitCode !== 0)
+      throw new Error(
+        `reading ${path} failed (exit ${result.exitCode}${result.signal ? `, ${result.signal}` : ''}): ${result.all}`,
+      );
     if (result.stdout.length > maxBytes) return { ok: false, reason: 'too-large' };
     return { ok: true, data: result.stdout };
   }
