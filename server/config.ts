@@ -8,6 +8,10 @@ export interface ServerConfig {
   /** Sessions, workspaces and the SQLite database. */
   dataDir: string;
   backend: 'embedded' | 'kind' | 'auto';
+  /** kind on a non-loopback bind: the operator accepts that kind is single-tenant. */
+  kindSharedHost: boolean;
+  /** kind clusters kept ready per lab id. */
+  kindWarmPool: Record<string, number>;
   /** Skip the "build the site if needed" step (tests build once up front). */
   skipBuild: boolean;
   /** The addresses learners use (https://labs.example.org); their hosts are allowed, https sets Secure cookies. */
@@ -80,6 +84,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       'public-url': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean', default: false },
       'admin-token': { type: 'string' },
+      'kind-shared-host': { type: 'boolean', default: false },
+      'kind-warm-pool': { type: 'string' },
       ...Object.fromEntries(numberFlags.map((f) => [f, { type: 'string' as const }])),
     },
     strict: true,
@@ -98,6 +104,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     if (!/^https?:\/\/[^/]+\/?$/.test(url))
       throw new ConfigError(`--public-url must look like https://labs.example.org, got "${url}"`);
   }
+  const kindWarmPool: Record<string, number> = {};
+  for (const entry of (values['kind-warm-pool'] ?? env.LAB_KIND_WARM_POOL ?? '').split(',').filter(Boolean)) {
+    const m = /^([a-z0-9-]+)=(\d+)$/.exec(entry.trim());
+    if (!m) throw new ConfigError(`--kind-warm-pool takes lab=count pairs such as sign-and-verify=2, got "${entry}"`);
+    kindWarmPool[m[1]!] = Number(m[2]);
+  }
   const r = defaultResourceLimits;
   const q = defaultClusterQuota;
   return {
@@ -106,6 +118,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     skipBuild: values['no-build'] ?? false,
     dataDir: values['data-dir'] ?? env.LAB_DATA_DIR ?? 'var',
     backend: backend as ServerConfig['backend'],
+    kindSharedHost: (values['kind-shared-host'] ?? false) || env.LAB_KIND_SHARED_HOST === '1',
+    kindWarmPool,
     publicUrls,
     trustProxy: values['trust-proxy'] ?? false,
     adminToken: values['admin-token'] ?? env.LAB_ADMIN_TOKEN,

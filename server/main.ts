@@ -27,6 +27,9 @@ async function main(): Promise<void> {
     dataDir: resolve(projectRoot, config.dataDir),
     labsDir: join(projectRoot, 'labs'),
     backend: config.backend,
+    host: config.host,
+    kindSharedHost: config.kindSharedHost,
+    kindWarmPool: config.kindWarmPool,
     security,
     // LAB_BWRAP=off isolates without bubblewrap (uids, namespaces and limits still apply).
     bwrap: process.env.LAB_BWRAP === 'off' ? false : undefined,

@@ -4,7 +4,8 @@ import type { ClusterQuota } from '../cluster/embedded/storage/quota.ts';
 import type { WebSecurity } from '../http/security.ts';
 import { EmbeddedBackend } from './backends/embedded.ts';
 import { execaRunner } from './backends/command-runner.ts';
-import { KindBackend } from './backends/kind.ts';
+import { KindBackend, type KindOptions } from './backends/kind/backend.ts';
+import { installId } from './backends/kind/install-id.ts';
 import type { ClusterBackend } from './backends/types.ts';
 import { createLabHttp, type ApiLimits, type LabHttp } from './http.ts';
 import type { SessionResourceLimits } from './isolation/limits.ts';
@@ -14,6 +15,7 @@ import { createMetrics } from './metrics.ts';
 import { SessionManager, type SessionLimits } from './sessions.ts';
 import { LabStore } from './store.ts';
 import { prepareDataDir } from './workspace.ts';
+import { isLoopback } from '../http/security.ts';
 
 export interface LabServerOptions {
   dataDir: string;
@@ -34,6 +36,14 @@ export interface LabServerOptions {
   diskLimits?: boolean;
   /** Backends to use instead of the defaults (tests). */
   backends?: ClusterBackend[];
+  /** kind backend options: tests pass a recorded runner (kind, docker, kubectl) and sysctl values. */
+  kind?: Partial<Omit<KindOptions, 'installId' | 'knownSessions'>>;
+  /** The address the server listens on: kind is single-tenant, so only loopback unless opted in. */
+  host?: string;
+  /** The operator accepts that kind learners can reach the host (privileged nodes, cluster-admin). */
+  kindSharedHost?: boolean;
+  /** kind warm pool: lab id → clusters kept ready. */
+  kindWarmPool?: Record<string, number>;
 }
 
 export interface LabServer {
@@ -41,6 +51,8 @@ export interface LabServer {
   sessions: SessionManager;
   embedded: EmbeddedBackend;
   sandbox: Sandbox;
+  /** The kind backend when it passed its preflight. */
+  kind?: KindBackend;
   close(): Promise<void>;
 }
 
@@ -61,15 +73,30 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   const labs = await loadLabs(options.labsDir);
   const embedded = new EmbeddedBackend({ quota: options.clusterQuota });
   const backends: ClusterBackend[] = options.backends ?? [embedded];
-  if (!options.backends && options.backend === 'kind') {
-    const kind = new KindBackend({
+  const unavailable = new Map<string, { reason: string; missing: string[] }>();
+  let kind: KindBackend | undefined;
+  const wantKind = options.backend === 'kind' || options.backend === 'auto' || options.backend === undefined;
+  if (!options.backends && wantKind) {
+    kind = new KindBackend({
       runner: execaRunner,
-      knownClusters: async () => new Set(store.active().map((s) => KindBackend.clusterName(s.id))),
+      installId: await installId(options.dataDir),
+      knownSessions: () => store.active().map((s) => ({ id: s.id, workspace: s.workspace })),
+      warmPool: options.kindWarmPool,
+      poolDir: join(options.dataDir, 'kind-pool'),
+      log: (line) => console.error(line),
+      ...options.kind,
     });
-    const preflight = await kind.preflight();
-    if (!preflight.ok) throw new Error(`kind backend unavailable: ${preflight.reason}`);
-    backends.push(kind);
-    await kind.reapOrphans();
+    const preflight = await kindRefusal(options, kind);
+    if (preflight.ok) {
+      backends.push(kind);
+      await kind.reapOrphans().catch((error: unknown) => console.error(`kind reaper: ${String(error)}`));
+      kind.startReaper();
+      for (const lab of labs.values()) void kind.fillPool(lab);
+    } else {
+      if (options.backend === 'kind') throw new Error(`kind backend unavailable: ${preflight.reason}`);
+      unavailable.set('kind', { reason: preflight.reason, missing: preflight.missing });
+      kind = undefined;
+    }
   }
   const sessions = new SessionManager({
     store,
@@ -78,6 +105,7 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
     dataDir: options.dataDir,
     limits: options.limits,
     backend: options.backend ?? 'auto',
+    unavailable,
     sandbox,
   });
   await sessions.restore();
@@ -92,9 +120,26 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
     sessions,
     embedded,
     sandbox,
+    kind,
     async close() {
+      kind?.stopReaper();
       await sessions.shutdown();
       store.close();
     },
   };
+}
+
+/** The kind preflight, plus the single-tenant rule: no kind on a shared address unless the operator opts in. */
+async function kindRefusal(
+  options: LabServerOptions,
+  kind: KindBackend,
+): Promise<{ ok: true } | { ok: false; reason: string; missing: string[] }> {
+  if (options.host && !isLoopback(options.host) && !options.kindSharedHost)
+    return {
+      ok: false,
+      reason: `kind is single-tenant (privileged nodes, cluster-admin learners) and this server listens on ${options.host}; start it with --kind-shared-host to accept that every kind learner can reach the host.`,
+      missing: ['single-tenant'],
+    };
+  const preflight = await kind.preflight();
+  return preflight.ok ? { ok: true } : { ok: false, reason: preflight.reason, missing: preflight.missing };
 }

@@ -8,7 +8,13 @@ import { UidClaims } from './isolation/uid-claims.ts';
 import { limitNotices, type NoticeState } from './isolation/notices.ts';
 import { learnerAccess, type LearnerAccess } from './learner-access.ts';
 import type { CatalogLab, LabSummary } from '../labs/catalog.ts';
-import { ApiError, type BackendCapabilities, type SessionInfo, type StageEvent } from '../../src/contracts/protocol.ts';
+import {
+  ApiError,
+  type BackendCapabilities,
+  type BackendReason,
+  type SessionInfo,
+  type StageEvent,
+} from '../../src/contracts/protocol.ts';
 import type { LabStore, SessionRow } from './store.ts';
 import { Exercises } from './exercises.ts';
 import { SessionTerminals } from './session-terminals.ts';
@@ -39,6 +45,9 @@ interface LiveSession {
   capabilities: BackendCapabilities;
   events: EventEmitter;
   ready: Promise<void>;
+  backendReason?: BackendReason;
+  /** Cancels the provision under way (reset, end). */
+  abort: AbortController;
   /** Reset, end and shutdown run one after another, never interleaved. */
   lifecycle: Promise<unknown>;
   address: string;
@@ -57,6 +66,7 @@ export class SessionManager {
   private readonly store: LabStore;
   private readonly labs: Map<string, CatalogLab>;
   private readonly backends: Map<string, ClusterBackend>;
+  private readonly unavailable: Map<string, { reason: string; missing: string[] }>;
   private readonly dataDir: string;
   readonly limits: SessionLimits;
   private readonly preferredBackend: string;
@@ -78,6 +88,8 @@ export class SessionManager {
     dataDir: string;
     limits?: Partial<SessionLimits>;
     backend?: string;
+    /** Backends this server could not start, with why (the lab page explains what to install). */
+    unavailable?: Map<string, { reason: string; missing: string[] }>;
     /** Without one, shells run as the server's user (tests; createLabServer always passes one). */
     sandbox?: Sandbox;
     uidClaims?: UidClaims;
@@ -88,6 +100,7 @@ export class SessionManager {
     this.store = options.store;
     this.labs = options.labs;
     this.backends = new Map(options.backends.map((b) => [b.name, b]));
+    this.unavailable = options.unavailable ?? new Map();
     this.dataDir = options.dataDir;
     this.limits = { ...defaultLimits, ...options.limits };
     this.preferredBackend = options.backend ?? 'auto';
@@ -118,16 +131,27 @@ export class SessionManager {
     return lab;
   }
 
-  private chooseBackend(lab: LabSummary): ClusterBackend {
-    const wanted = this.preferredBackend === 'auto' ? lab.backends : [this.preferredBackend];
-    for (const name of wanted) {
+  /**
+   * The backend a lab runs on: under `auto`, the first backend of the lab's own list that this
+   * server has; an explicit `--backend` is preferred where the lab supports it.
+   */
+  chooseBackend(lab: LabSummary): { backend: ClusterBackend; reason: BackendReason } {
+    const preferred = this.preferredBackend;
+    if (preferred !== 'auto' && lab.backends.includes(preferred) && this.backends.has(preferred))
+      return { backend: this.backends.get(preferred)!, reason: 'operator-choice' };
+    for (const [i, name] of lab.backends.entries()) {
       const backend = this.backends.get(name);
-      if (backend && lab.backends.includes(name)) return backend;
+      if (!backend) continue;
+      const reason: BackendReason = lab.backends.length === 1 ? 'only-backend' : i === 0 ? 'first-choice' : 'fallback';
+      return { backend, reason };
     }
+    const problems = lab.backends.map((b) => this.unavailable.get(b)).filter((p) => p !== undefined);
+    const why = problems.map((p) => p.reason).join(' ');
     throw new ApiError(
       409,
       'backend_unavailable',
-      `Lab "${lab.id}" needs one of [${lab.backends.join(', ')}], but this server runs [${[...this.backends.keys()].join(', ')}].`,
+      `Lab "${lab.id}" needs the ${lab.backends.join(' or ')} backend, which this server does not run.${why ? ` ${why}` : ''}`,
+      [...new Set(problems.flatMap((p) => p.missing))],
     );
   }
 
@@ -151,7 +175,7 @@ export class SessionManager {
         'too_many_sessions',
         `${this.limits.maxPerAddress} labs are already open from your network address; end one first.`,
       );
-    const backend = this.chooseBackend(lab);
+    const { backend, reason } = this.chooseBackend(lab);
     const id = randomUUID().replace(/-/g, '');
     const now = Date.now();
     const row: SessionRow = {
@@ -169,6 +193,7 @@ export class SessionManager {
     };
     this.store.insert(row);
     const live = this.track(row, address);
+    live.backendReason = reason;
     live.ready = this.provision(live, lab, backend, false);
     live.ready.catch(() => undefined);
     return this.info(live);
@@ -201,6 +226,7 @@ export class SessionManager {
       capabilities: { containers: false, limitations: [] },
       events: new EventEmitter(),
       ready: Promise.resolve(),
+      abort: new AbortController(),
       lifecycle: Promise.resolve(),
       address,
       notices: {},
@@ -224,6 +250,8 @@ export class SessionManager {
     resuming: boolean,
   ): Promise<void> {
     const started = performance.now();
+    live.abort = new AbortController();
+    const signal = live.abort.signal;
     try {
       this.stage(live, {
         stage: 'creating-workspace',
@@ -243,7 +271,10 @@ export class SessionManager {
         workspace: live.row.workspace,
         lab,
         onStage: (s) => this.stage(live, s),
+        signal,
+        resuming,
       });
+      signal.throwIfAborted();
       live.capabilities = result.capabilities;
       const ws = workspacePaths(live.row.workspace);
       await prepareWorkspace(ws, sandbox, this.sandbox, lab, result.kubeconfig, !resuming);
@@ -306,6 +337,7 @@ export class SessionManager {
       id: live.row.id,
       labId: live.row.labId,
       backend: live.row.backend,
+      ...(live.backendReason ? { backendReason: live.backendReason } : {}),
       state: live.row.state,
       token: live.row.token,
       createdAt: new Date(live.row.createdAt).toISOString(),
@@ -366,6 +398,7 @@ export class SessionManager {
     const live = this.require(id, learner);
     return this.serialised(live, async () => {
       if (this.live.get(id) !== live) throw new ApiError(404, 'unknown_session', `There is no open session "${id}".`);
+      if (live.row.state === 'creating') live.abort.abort(new Error('the session was reset'));
       await live.ready.catch(() => undefined);
       this.terminals.closeAll(live.row.id);
       const backend = this.backends.get(live.row.backend)!;
@@ -385,6 +418,7 @@ export class SessionManager {
     const live = this.require(id, learner);
     await this.serialised(live, async () => {
       if (this.live.get(id) !== live) return;
+      if (live.row.state === 'creating') live.abort.abort(new Error('the session was ended'));
       await live.ready.catch(() => undefined);
       this.terminals.closeAll(live.row.id);
       await this.sandbox.release(this.sandboxOf(live), { discard: true });

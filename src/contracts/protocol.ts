@@ -28,10 +28,14 @@ export interface StageEvent {
   at: string;
 }
 
+export type BackendReason = 'only-backend' | 'first-choice' | 'operator-choice' | 'fallback';
+
 export interface SessionInfo {
   id: string;
   labId: string;
   backend: string;
+  /** Why this backend: the lab runs only there, it is the lab's first choice, or the lab's first choice is missing here. */
+  backendReason?: BackendReason;
   state: SessionState;
   /** Bearer for this session's terminal WebSockets. */
   token: string;
@@ -141,18 +145,24 @@ export interface ApiErrorBody {
   error: string;
   /** Human-readable explanation. */
   message: string;
+  /** backend_unavailable: what the server lacks (kind, docker, docker-daemon, inotify), explained by the page. */
+  missing?: string[];
 }
 
 /** An API error with its HTTP status: thrown by the server to answer, and by the browser client on a failed call. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  readonly missing?: string[];
+  constructor(status: number, code: string, message: string, missing?: string[]) {
     super(message);
     this.status = status;
     this.code = code;
+    if (missing) this.missing = missing;
   }
   body(): ApiErrorBody {
-    return { error: this.code, message: this.message };
+    return this.missing
+      ? { error: this.code, message: this.message, missing: this.missing }
+      : { error: this.code, message: this.message };
   }
 }

@@ -22,7 +22,13 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiError(0, 'unreachable', 'lab server unreachable');
   }
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new ApiError(res.status, String(json.error ?? 'error'), String(json.message ?? res.statusText));
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      String(json.error ?? 'error'),
+      String(json.message ?? res.statusText),
+      Array.isArray(json.missing) ? json.missing.map(String) : undefined,
+    );
   return json as T;
 }
 

@@ -7,7 +7,10 @@ export interface ProvisionRequest {
   workspace: string;
   lab: LabSummary;
   onStage: (stage: Omit<StageEvent, 'at'>) => void;
+  /** Reset or end cancels an in-flight provision through this. */
   signal?: AbortSignal;
+  /** The server restarted: bring back the session's cluster rather than make a new one. */
+  resuming?: boolean;
 }
 
 export interface ProvisionResult {
@@ -20,7 +23,7 @@ export interface ProvisionResult {
 export interface ClusterBackend {
   readonly name: string;
   /** Whether this backend can run here, and if not, why and how to fix it. */
-  preflight(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  preflight(): Promise<{ ok: true } | { ok: false; reason: string; missing?: string[] }>;
   provision(request: ProvisionRequest): Promise<ProvisionResult>;
   destroy(sessionId: string, workspace: string): Promise<void>;
   health(sessionId: string): Promise<boolean>;
