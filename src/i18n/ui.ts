@@ -39,6 +39,20 @@ const strings = {
     'lab.backend': 'Clúster: {backend}',
     'lab.backend.embedded': 'integrado (simulado)',
     'lab.backend.kind': 'kind (contenedores reales)',
+    'lab.backendWhy.only-backend': 'este laboratorio solo funciona ahí.',
+    'lab.backendWhy.first-choice': 'es el primero que pide este laboratorio.',
+    'lab.backendWhy.fallback': 'el que este laboratorio prefiere no está disponible en este servidor.',
+    'lab.backendWhy.operator-choice': 'lo eligió quien administra el servidor.',
+    'lab.needsKind':
+      'Este laboratorio necesita contenedores reales: solo funciona con el backend kind, y este servidor de laboratorios no lo tiene. Quien administra el servidor debe instalar lo que falta y reiniciarlo:',
+    'lab.missing.kind': 'kind v0.33.0: https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
+    'lab.missing.docker': 'Docker Engine: https://docs.docker.com/engine/install/',
+    'lab.missing.docker-daemon': 'Docker está instalado pero no está en marcha: `systemctl start docker`.',
+    'lab.missing.inotify':
+      'límites de inotify suficientes para varios clústeres: `sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`.',
+    'lab.missing.single-tenant':
+      'kind es de un solo usuario (nodos privilegiados, cluster-admin) y el servidor escucha en una dirección compartida: arráncalo en 127.0.0.1, o con `--kind-shared-host` si aceptas ese riesgo.',
+    'lab.needsKindDoctor': '`npm run labs -- doctor` en el servidor dice qué falta y cómo arreglarlo.',
     'lab.screenReader': 'Modo lector de pantalla',
     'lab.leaveTerminal': 'Mayús+Tab sale de la terminal.',
     'lab.resize': 'Ajustar el ancho del panel',
@@ -112,6 +126,20 @@ const strings = {
     'lab.backend': 'Cluster: {backend}',
     'lab.backend.embedded': 'embedded (simulated)',
     'lab.backend.kind': 'kind (real containers)',
+    'lab.backendWhy.only-backend': 'this lab runs only there.',
+    'lab.backendWhy.first-choice': 'it is this lab’s first choice.',
+    'lab.backendWhy.fallback': 'the backend this lab prefers is not available on this server.',
+    'lab.backendWhy.operator-choice': 'chosen by whoever runs the server.',
+    'lab.needsKind':
+      'This lab needs real containers: it runs only on the kind backend, which this lab server does not have. Whoever runs the server needs to install what is missing and restart it:',
+    'lab.missing.kind': 'kind v0.33.0: https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
+    'lab.missing.docker': 'Docker Engine: https://docs.docker.com/engine/install/',
+    'lab.missing.docker-daemon': 'Docker is installed but not running: `systemctl start docker`.',
+    'lab.missing.inotify':
+      'inotify limits high enough for several clusters: `sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`.',
+    'lab.missing.single-tenant':
+      'kind is single-tenant (privileged nodes, cluster-admin) and the server listens on a shared address: start it on 127.0.0.1, or with `--kind-shared-host` if you accept that risk.',
+    'lab.needsKindDoctor': '`npm run labs -- doctor` on the server says what is missing and how to fix it.',
     'lab.screenReader': 'Screen reader mode',
     'lab.leaveTerminal': 'Shift+Tab leaves the terminal.',
     'lab.resize': 'Adjust the panel width',

@@ -95,7 +95,8 @@ function showReady(info: SessionInfo): void {
   setStatus(text('lab.ready'));
   const backend = $<HTMLElement>('.lab-backend');
   backend.hidden = false;
-  backend.textContent = text('lab.backend', { backend: text(`lab.backend.${info.backend}`) });
+  const why = info.backendReason ? ` — ${text(`lab.backendWhy.${info.backendReason}`)}` : '';
+  backend.textContent = text('lab.backend', { backend: text(`lab.backend.${info.backend}`) }) + why;
   const limits = $<HTMLElement>('.lab-limitations');
   limits.replaceChildren(
     ...info.capabilities.limitations.map((l) => Object.assign(document.createElement('li'), { textContent: l })),
@@ -136,6 +137,19 @@ async function follow(info: SessionInfo): Promise<void> {
   };
 }
 
+/** A kind-only lab on a server without kind: what to install, in the learner's language; retrying cannot help. */
+function showUnavailable(missing: string[]): void {
+  setStatus(text('lab.needsKind'));
+  const list = $<HTMLElement>('.lab-unavailable');
+  const items = missing.filter((m) => config.strings[`lab.missing.${m}`]).map((m) => text(`lab.missing.${m}`));
+  list.replaceChildren(
+    ...[...items, text('lab.needsKindDoctor')].map((t) =>
+      Object.assign(document.createElement('li'), { textContent: t }),
+    ),
+  );
+  list.hidden = false;
+}
+
 async function start(): Promise<void> {
   setStatus(text('lab.starting'), 0);
   try {
@@ -150,6 +164,7 @@ async function start(): Promise<void> {
     }
     await follow(await api.createSession(config.lab));
   } catch (error) {
+    if (error instanceof ApiError && error.code === 'backend_unavailable') return showUnavailable(error.missing ?? []);
     const down = error instanceof ApiError && error.status === 0;
     setStatus(
       down
