@@ -37,6 +37,40 @@ describe.skipIf(binaries.length === 0).each(binaries)(
       );
     });
 
+    it('names /openapi/v2 definitions after their Go package (api/openapi-spec/swagger.json)', async () => {
+      const doc = JSON.parse((await k.run(['get', '--raw', '/openapi/v2'])).stdout) as {
+        definitions: Record<string, unknown>;
+      };
+      const names = Object.keys(doc.definitions);
+      for (const name of [
+        'io.k8s.api.apps.v1.Deployment',
+        'io.k8s.api.authentication.v1.TokenReview',
+        'io.k8s.api.rbac.v1.ClusterRole',
+        'io.k8s.api.networking.v1.NetworkPolicy',
+        'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+      ])
+        expect(names).toContain(name);
+      expect(names).not.toContain('io.k8s.api.core.v1.TokenReview');
+      expect(names).not.toContain('io.k8s.api.core.v1.ObjectMeta');
+    });
+
+    it('serves OpenAPI v3 components under their Go package names (api/openapi-spec/v3/apis__apps__v1_openapi.json)', async () => {
+      const doc = JSON.parse((await k.run(['get', '--raw', '/openapi/v3/apis/apps/v1'])).stdout) as {
+        components: { schemas: Record<string, unknown> };
+      };
+      const names = Object.keys(doc.components.schemas);
+      for (const name of [
+        'io.k8s.api.apps.v1.Deployment',
+        'io.k8s.api.apps.v1.DeploymentSpec',
+        'io.k8s.api.core.v1.PodTemplateSpec',
+        'io.k8s.api.autoscaling.v1.Scale',
+        'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+        'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector',
+      ])
+        expect(names).toContain(name);
+      expect(names.filter((n) => n.startsWith('io.k8s.api.core.v1.Deployment'))).toEqual([]);
+    });
+
     it('creates TokenReview and SubjectAccessReview documents with create -f (pkg/registry/authentication, pkg/registry/authorization)', async () => {
       const token = (await k.run(['create', 'token', 'default'])).stdout.trim();
       const review = await k.file(

@@ -128,7 +128,7 @@ function crdSchema(def: ResourceDef): Schema {
     description: 'Kind is a string value representing the REST resource this object represents.',
   };
   properties.metadata = {
-    allOf: [{ $ref: '#/components/schemas/V1ObjectMeta' }],
+    allOf: [{ $ref: `#/components/schemas/${componentName('V1ObjectMeta')}` }],
     description: "Standard object's metadata.",
   };
   schema.type ??= 'object';

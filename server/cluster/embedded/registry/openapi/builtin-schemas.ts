@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { listMeta } from '../../patch/merge-keys.ts';
@@ -66,15 +66,103 @@ function classDescription(className: string): string {
   return classDescriptions.get(className)!;
 }
 
+/** Types of k8s.io/apimachinery/pkg/apis/meta/v1 (every group uses them). */
+const metaTypes = new Set([
+  'V1APIGroup',
+  'V1APIGroupList',
+  'V1APIResource',
+  'V1APIResourceList',
+  'V1APIVersions',
+  'V1Condition',
+  'V1DeleteOptions',
+  'V1GroupVersionForDiscovery',
+  'V1LabelSelector',
+  'V1LabelSelectorRequirement',
+  'V1ListMeta',
+  'V1ManagedFieldsEntry',
+  'V1ObjectMeta',
+  'V1OwnerReference',
+  'V1Preconditions',
+  'V1ServerAddressByClientCIDR',
+  'V1Status',
+  'V1StatusCause',
+  'V1StatusDetails',
+  'V1WatchEvent',
+]);
+
+/** Types an API client of one group imports from another group's package. */
+const packageOverrides: Record<string, string> = {
+  V1Scale: 'autoscaling',
+  V1ScaleSpec: 'autoscaling',
+  V1ScaleStatus: 'autoscaling',
+  V1Eviction: 'policy',
+  V1TopologySelectorTerm: 'core',
+  V1TopologySelectorLabelRequirement: 'core',
+};
+
+/** Go package prefixes of groups outside k8s.io/api. */
+const packagePrefix: Record<string, string> = {
+  apiextensions: 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions',
+  apiregistration: 'io.k8s.kube-aggregator.pkg.apis.apiregistration',
+};
+
+/** The package of a client API file's prefix: "Core" core, "RbacAuthorization" rbac, "InternalApiserver" apiserverinternal. */
+function packageOfPrefix(prefix: string): string {
+  if (prefix === 'InternalApiserver') return 'apiserverinternal';
+  return /^[A-Z][a-z]+/.exec(prefix)![0].toLowerCase();
+}
+
+/** Model classes a model class file imports (the types of its properties). */
+function importedClasses(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return [...text.matchAll(/^import \{ (\w+) \} from '\.\.\/models\//gm)].map((m) => m[1]!);
+}
+
+let packages: Map<string, string> | undefined;
+
 /**
- * Component name for a model class, shaped like kube-apiserver's
- * ("io.k8s.api.core.v1.PodSpec"): kubectl explain prints the last segment as the type.
+ * Which Go package each unprefixed model class lives in. The generated client has one API
+ * file per group-version importing its kinds; a class reachable from a group's kinds (and
+ * not already core's or meta's) belongs to that group. Core goes first: every group uses it.
+ */
+function packageTable(): Map<string, string> {
+  if (packages) return packages;
+  packages = new Map(Object.entries(packageOverrides));
+  const apisDir = join(dirname(modelsDir), 'apis');
+  const files = readdirSync(apisDir)
+    .map((f) => /^([A-Z]\w*?)V\d+(?:alpha\d+|beta\d+)?Api\.d\.ts$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1] === 'Core') - Number(a[1] === 'Core') || a[0].localeCompare(b[0]));
+  for (const file of files) {
+    const pkg = packageOfPrefix(file[1]!);
+    const pending = importedClasses(join(apisDir, file[0]));
+    while (pending.length) {
+      const name = pending.pop()!;
+      if (metaTypes.has(name) || packages.has(name) || !/^V\d/.test(name)) continue;
+      packages.set(name, pkg);
+      pending.push(...importedClasses(join(modelsDir, `${name}.d.ts`)));
+    }
+  }
+  return packages;
+}
+
+/**
+ * Component name for a model class, as kube-apiserver names it after the Go package
+ * ("io.k8s.api.apps.v1.Deployment", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"):
+ * kubectl explain prints the last segment as the type, validation errors the whole name.
  */
 export function componentName(className: string): string {
   const m = /^([A-Z][a-z]+)?(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/.exec(className);
   if (!m) return className;
-  const group = (m[1] ?? 'core').toLowerCase();
-  return `io.k8s.api.${group}.${m[2]!.toLowerCase()}.${m[3]}`;
+  const version = m[2]!.toLowerCase();
+  if (!m[1] && metaTypes.has(className)) return `io.k8s.apimachinery.pkg.apis.meta.${version}.${m[3]}`;
+  const pkg = m[1] ? m[1].toLowerCase() : (packageTable().get(className) ?? 'core');
+  return `${packagePrefix[pkg] ?? `io.k8s.api.${pkg}`}.${version}.${m[3]}`;
 }
 
 function typeSchema(type: string, format: string, pending: string[]): Schema {
