@@ -8,7 +8,12 @@ import { ServiceAccountTokens } from './authentication/service-account-tokens.ts
 import { systemMasters } from './authentication/user.ts';
 import { alwaysAllow } from './authorization/authorizer.ts';
 import { RbacAuthorizer } from './authorization/rbac/authorizer.ts';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './authorization/rbac/bootstrap.ts';
+import {
+  bootstrapClusterRoleBindings,
+  bootstrapClusterRoles,
+  bootstrapRoleBindings,
+  bootstrapRoles,
+} from './authorization/rbac/bootstrap.ts';
 import { RbacEscalationCheck } from './admission/rbacescalation/plugin.ts';
 import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
 import type { AdmissionPlugin } from './registry/admission.ts';
@@ -370,7 +375,7 @@ export class EmbeddedCluster {
   private ensureBootstrapPolicy(): void {
     const now = rfc3339();
     const ensure = (resource: string, object: KubeObject) => {
-      if (this.store.get(resource, '', object.metadata.name ?? '')) return;
+      if (this.store.get(resource, object.metadata.namespace ?? '', object.metadata.name ?? '')) return;
       const copy = structuredClone(object);
       copy.metadata.uid = randomUUID();
       copy.metadata.creationTimestamp = now;
@@ -379,6 +384,8 @@ export class EmbeddedCluster {
     for (const role of bootstrapClusterRoles) ensure('clusterroles.rbac.authorization.k8s.io', role);
     for (const binding of bootstrapClusterRoleBindings)
       ensure('clusterrolebindings.rbac.authorization.k8s.io', binding);
+    for (const role of bootstrapRoles) ensure('roles.rbac.authorization.k8s.io', role);
+    for (const binding of bootstrapRoleBindings) ensure('rolebindings.rbac.authorization.k8s.io', binding);
   }
 
   /** The port a persisted cluster used before, so its kubeconfigs stay valid after a restart. */
