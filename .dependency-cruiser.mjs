@@ -10,7 +10,7 @@ export const embeddedLayers = [
   ['storage'],
   ['patch'],
   ['registry', 'authentication', 'authorization', 'pki', 'audit', 'networking', 'cel'],
-  ['admission'],
+  ['admission', 'runtime'],
   ['endpoints'],
   ['controllers'],
 ];

@@ -56,6 +56,7 @@ import {
   StatefulSetController,
 } from './controllers/workloads.ts';
 import { ApiServer } from './endpoints/api-server.ts';
+import { PodNetwork } from './runtime/pod-network.ts';
 import type { ClusterServices } from './endpoints/context.ts';
 import { OpenApiCache } from './endpoints/openapi/documents.ts';
 import { createCa, issueClientCert, issueServingCert, loadCa, type ClusterCa, type PemPair } from './pki/certs.ts';
@@ -295,6 +296,7 @@ export class EmbeddedCluster {
       registry,
       tokens,
       openapi: new OpenApiCache(this.catalog, kubernetesVersion.gitVersion),
+      network: new PodNetwork(this.store),
       version: kubernetesVersion,
       serverAddress: '',
       trackLongRunning: (stop: () => void) => {

@@ -29,6 +29,7 @@ import { writeError, writeJson } from './response.ts';
 import { handleReview } from './reviews.ts';
 import { errors, StatusError } from '../api/status.ts';
 import { handleSubresource } from './subresources.ts';
+import { serveExec } from './exec.ts';
 import { noRuntimeNote } from '../api/no-runtime.ts';
 
 /** Paths anyone may read, as the system:public-info-viewer role allows. */
@@ -327,24 +328,29 @@ export class ApiServer {
       if (!req.headers['sec-websocket-protocol']) {
         throw errors.badRequest(`unable to upgrade connection: ${noRuntimeNote}`);
       }
+      const flag = (name: string) => ['true', '1'].includes(url.searchParams.get(name) ?? '');
       this.websockets.handleUpgrade(req, socket, head, (ws) => {
-        const command = url.searchParams.getAll('command').join(' ');
-        const message = `error: cannot ${info.subresource === 'exec' ? `run "${command}" in` : 'attach to'} container "${container}" of pod "${info.name}": no container runtime in the embedded cluster (${noRuntimeNote}).\n`;
-        const frame = (channel: number, text: string) => Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
-        if (info.subresource === 'portforward') {
-          ws.send(frame(1, message));
-          ws.close(1000);
+        if (info.subresource === 'exec') {
+          serveExec(
+            ws,
+            { pod, container, command: url.searchParams.getAll('command'), tty: flag('tty'), stdin: flag('stdin') },
+            this.cluster,
+          );
           return;
         }
-        ws.send(frame(2, message));
-        const status = {
-          metadata: {},
-          status: 'Failure',
-          message: `command terminated with non-zero exit code: ${noRuntimeNote}`,
-          reason: 'NonZeroExitCode',
-          details: { causes: [{ reason: 'ExitCode', message: '126' }] },
-        };
-        ws.send(frame(3, JSON.stringify(status)));
+        const message = `error: cannot ${info.subresource === 'attach' ? 'attach to' : 'port-forward to'} pod "${info.name}": ${noRuntimeNote}; kubectl exec runs a simulated shell.\n`;
+        const frame = (channel: number, text: string) => Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
+        ws.send(frame(info.subresource === 'portforward' ? 1 : 2, message));
+        if (info.subresource === 'attach') {
+          const status = {
+            metadata: {},
+            status: 'Failure',
+            message: `command terminated with non-zero exit code: ${noRuntimeNote}`,
+            reason: 'NonZeroExitCode',
+            details: { causes: [{ reason: 'ExitCode', message: '126' }] },
+          };
+          ws.send(frame(3, JSON.stringify(status)));
+        }
         ws.close(1000);
       });
     } catch (error) {

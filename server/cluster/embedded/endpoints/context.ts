@@ -5,6 +5,7 @@ import type { Authorizer } from '../authorization/authorizer.ts';
 import type { ResourceCatalog } from '../registry/catalog.ts';
 import type { Registry } from '../registry/generic.ts';
 import type { ResourceDef } from '../registry/types.ts';
+import type { PodNetwork } from '../runtime/pod-network.ts';
 import type { Store } from '../storage/store.ts';
 import type { Accept } from './codec.ts';
 import type { OpenApiCache } from './openapi/documents.ts';
@@ -21,6 +22,8 @@ export interface ClusterServices {
   authorizer: Authorizer;
   tokens: ServiceAccountTokens;
   openapi: OpenApiCache;
+  /** The simulated pod network: DNS, connections under NetworkPolicy, access logs. */
+  network: PodNetwork;
   version: VersionInfo;
   serverAddress: string;
   /** Registers a long-running request so stopping the cluster ends it. */

@@ -86,7 +86,11 @@ function handleLog(ctx: ResourceContext): void {
   const container = requested ?? containers[0] ?? '';
   if (!containers.includes(container))
     throw errors.badRequest(`container ${container} is not valid for pod ${ctx.info.name}`);
-  const text = `[embedded cluster] no logs for container "${container}" of pod "${ctx.info.name}": ${noRuntimeNote}.\n`;
+  // The simulated server's access log: one line per connection the pod accepted.
+  const served = ctx.cluster.network.accessLog(pod);
+  const text = served.length
+    ? `${served.join('\n')}\n`
+    : `[embedded cluster] no logs for container "${container}" of pod "${ctx.info.name}": ${noRuntimeNote}; connections it accepts from kubectl exec are logged here.\n`;
   ctx.res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(text)) });
   ctx.res.end(text);
 }
