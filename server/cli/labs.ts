@@ -4,6 +4,12 @@ import { formatProblem, validateLabs } from '../labs/validate.ts';
 import { formatTable, testLabs } from './lab-tests.ts';
 import { loadLabs } from '../labs/catalog.ts';
 import { writeLabImages } from '../labs/lab-images.ts';
+import { parseArgs } from 'node:util';
+import { execaRunner } from '../lab/backends/command-runner.ts';
+import { doctor, formatDoctor } from '../tools/doctor.ts';
+import { fetchTools } from '../tools/fetch-tools.ts';
+import { toolsLockPath, vendoredToolsDir } from '../tools/location.ts';
+import { renderKyverno } from '../tools/render-kyverno.ts';
 
 const defaultLabsDir = join(import.meta.dirname, '..', '..', 'labs');
 
@@ -15,6 +21,10 @@ Commands:
   list              list the labs
   images            rebuild the image archives labs ship (labs/<lab>/image/*.yaml)
   cluster up        start one embedded cluster and write its kubeconfig
+  doctor            check Docker, kind, the node image, add-ons and tools; say how to fix each
+  tools fetch [t..] download the pinned trivy, cosign and crane, verify their checksums, lock them
+                    (--base-url URL, --dir DIR, --lock FILE)
+  addons render     render the Kyverno manifest from its Helm chart and record its checksum (needs helm)
 
 ${clusterUpUsage}`;
 
@@ -23,6 +33,33 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'cluster' && sub === 'up') {
     await clusterUp(rest);
     return -1; // keeps running
+  }
+  if (command === 'doctor') {
+    const checks = await doctor({ runner: execaRunner });
+    console.log(formatDoctor(checks));
+    return sub === '--strict' && checks.some((c) => !c.ok) ? 1 : 0;
+  }
+  if (command === 'tools' && sub === 'fetch') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { 'base-url': { type: 'string' }, dir: { type: 'string' }, lock: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const fetched = await fetchTools({
+      baseUrl: values['base-url'],
+      dir: values.dir ?? vendoredToolsDir(),
+      lockPath: values.lock ?? toolsLockPath(),
+      only: positionals,
+      log: (line) => console.log(line),
+    });
+    console.log(`${fetched.length} tool(s) verified and installed; lock: ${values.lock ?? toolsLockPath()}`);
+    return 0;
+  }
+  if (command === 'addons' && sub === 'render') {
+    const rendered = await renderKyverno(execaRunner);
+    console.log(`wrote ${rendered.path} (${rendered.bytes} bytes, sha256 ${rendered.sha256})`);
+    return 0;
   }
   if (command === 'validate') {
     const { labs, problems } = await validateLabs(sub ?? defaultLabsDir);

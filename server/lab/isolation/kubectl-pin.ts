@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { pinnedTools } from '../../tools/pinned-tools.ts';
+import { vendoredTool } from '../../tools/location.ts';
 import { dirname, join } from 'node:path';
 
 /**
@@ -53,7 +55,23 @@ export function toolsDir(runDir: string): string {
 export async function linkTools(runDir: string, kubectl = serverPinnedKubectl()): Promise<void> {
   const dir = toolsDir(runDir);
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  const link = join(dir, 'kubectl');
-  if (await lstat(link).catch(() => undefined)) await rm(link, { force: true });
-  if (kubectl) await symlink(kubectl, link);
+  const kubectlLink = join(dir, 'kubectl');
+  if (await lstat(kubectlLink).catch(() => undefined)) await rm(kubectlLink, { force: true });
+  if (kubectl) await symlink(kubectl, kubectlLink);
+  // Tools from `labs tools fetch` come first too. Hard links (copies across file systems) keep
+  // them inside the sandbox's mounts, where a symlink to the project folder would dangle.
+  for (const tool of pinnedTools) {
+    const source = vendoredTool(tool.name);
+    const target = join(dir, tool.name);
+    if (await lstat(target).catch(() => undefined)) await rm(target, { force: true });
+    if (source) await hardLink(source, target);
+  }
+}
+
+async function hardLink(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch {
+    await copyFile(source, target);
+  }
 }
