@@ -3,6 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBackend } from '../lab/backends/embedded.ts';
+import { execaRunner } from '../lab/backends/command-runner.ts';
+import { KindBackend } from '../lab/backends/kind/backend.ts';
+import { installId } from '../lab/backends/kind/install-id.ts';
+import type { ClusterBackend } from '../lab/backends/types.ts';
 import { loadLabs, type CatalogLab } from '../labs/catalog.ts';
 import { SessionManager } from '../lab/sessions.ts';
 import { LabStore } from '../lab/store.ts';
@@ -39,10 +43,15 @@ async function runInTerminal(
 }
 
 /**
- * `labs test`: for each lab, on a fresh embedded session every exercise must fail; then
+ * `labs test`: for each lab, on a fresh session (embedded, or kind with --backend kind) every exercise must fail; then
  * each exercise's reference solution is typed into the real shell and the exercise must pass.
  */
-export async function testLabs(labsDir: string, only: string[] = []): Promise<LabTestRow[]> {
+export async function testLabs(
+  labsDir: string,
+  only: string[] = [],
+  options: { backend?: 'embedded' | 'kind' } = {},
+): Promise<LabTestRow[]> {
+  const backendName = options.backend ?? 'embedded';
   const dataDir = await mkdtemp(join(tmpdir(), 'labs-test-'));
   const store = new LabStore(join(dataDir, 'lab.sqlite'));
   const labs = await loadLabs(labsDir);
@@ -52,19 +61,35 @@ export async function testLabs(labsDir: string, only: string[] = []): Promise<La
     throw new Error(
       `unknown lab ${missing.map((m) => `"${m}"`).join(', ')}; known labs: ${[...labs.keys()].join(', ')}`,
     );
+  const backends: ClusterBackend[] = [new EmbeddedBackend()];
+  let kind: KindBackend | undefined;
+  if (backendName === 'kind') {
+    kind = new KindBackend({
+      runner: execaRunner,
+      installId: await installId(dataDir),
+      poolDir: join(dataDir, 'pool'),
+    });
+    const preflight = await kind.preflight();
+    if (!preflight.ok) {
+      store.close();
+      await rm(dataDir, { recursive: true, force: true });
+      throw new Error(`the kind backend cannot run here: ${preflight.reason}`);
+    }
+    backends.push(kind);
+  }
   const sessions = new SessionManager({
     store,
     labs,
-    backends: [new EmbeddedBackend()],
+    backends,
     dataDir,
-    backend: 'embedded',
+    backend: backendName,
     limits: { maxPerLearner: 1000, maxSessions: 1000, maxPerAddress: 1000 },
     // The reference solutions run in the same sandbox learners get.
     sandbox: await Sandbox.detect({ dataDir }),
   });
   const rows: LabTestRow[] = [];
   try {
-    for (const lab of selected) rows.push(...(await testLab(sessions, lab)));
+    for (const lab of selected) rows.push(...(await testLab(sessions, lab, backendName)));
   } finally {
     await sessions.shutdown();
     store.close();
@@ -73,11 +98,11 @@ export async function testLabs(labsDir: string, only: string[] = []): Promise<La
   return rows;
 }
 
-async function testLab(sessions: SessionManager, lab: CatalogLab): Promise<LabTestRow[]> {
+async function testLab(sessions: SessionManager, lab: CatalogLab, backend: 'embedded' | 'kind'): Promise<LabTestRow[]> {
   const def = lab.definition;
   const missingTools = def.tools.filter((tool) => !toolInstalled(tool));
-  const skip = !def.backends.includes('embedded')
-    ? 'this lab runs on kind only'
+  const skip = !def.backends.includes(backend)
+    ? `this lab runs on ${def.backends.join(', ')} only`
     : missingTools.length
       ? `needs ${missingTools.join(', ')}, not installed here`
       : undefined;
@@ -97,7 +122,7 @@ async function testLab(sessions: SessionManager, lab: CatalogLab): Promise<LabTe
   const learnerSide = sessions.learner(info.id);
   const rows: LabTestRow[] = [];
   // An exercise limited to other backends (an attack that needs real containers) is left to their e2e run.
-  const elsewhere = (e: (typeof def.exercises)[number]) => !!e.backends && !e.backends.includes('embedded');
+  const elsewhere = (e: (typeof def.exercises)[number]) => !!e.backends && !e.backends.includes(backend);
   for (const exercise of def.exercises) {
     if (elsewhere(exercise)) {
       const reason = `this exercise runs on ${exercise.backends!.join(', ')} only`;

@@ -17,7 +17,8 @@ const usage = `Usage: labs <command>
 
 Commands:
   validate [path]   check lab folders (schema, files, hints, solutions, both locales)
-  test [lab...]     on fresh embedded sessions: exercises fail, then pass with the solution
+  test [lab...]     on fresh sessions: exercises fail, then pass with the solution
+                    (--backend kind: on real kind clusters; needs Docker and kind)
   list              list the labs
   images            rebuild the image archives labs ship (labs/<lab>/image/*.yaml)
   cluster up        start one embedded cluster and write its kubeconfig
@@ -68,10 +69,15 @@ async function main(argv: string[]): Promise<number> {
     return problems.length ? 1 : 0;
   }
   if (command === 'test') {
-    const rows = await testLabs(
-      defaultLabsDir,
-      [sub, ...rest].filter((x): x is string => Boolean(x)),
-    );
+    const { values, positionals } = parseArgs({
+      args: [sub, ...rest].filter((x): x is string => Boolean(x)),
+      options: { backend: { type: 'string', default: 'embedded' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.backend !== 'embedded' && values.backend !== 'kind')
+      throw new Error(`--backend must be embedded or kind, got "${values.backend}"`);
+    const rows = await testLabs(defaultLabsDir, positionals, { backend: values.backend });
     console.log(formatTable(rows));
     const tested = rows.filter((r) => !r.skipped);
     const bad = tested.filter((r) => !r.failsBefore || !r.passesAfter);
