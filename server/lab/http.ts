@@ -185,6 +185,12 @@ export function createLabHttp(
         return sendJson(res, 200, sessions.exercises.hint(learner.id, lab, exerciseId, locale), cookieHeader);
       return sendJson(res, 200, sessions.exercises.solution(learner.id, lab, exerciseId), cookieHeader);
     }
+    const closing = /^\/api\/sessions\/([a-f0-9]{32})\/terminals\/([a-z0-9-]{1,32})$/.exec(path);
+    if (closing && method === 'DELETE') {
+      const [, id, name] = closing as unknown as [string, string, string];
+      const closed = sessions.closeTerminal(id, learner.id, name);
+      return sendJson(res, 200, { id, terminal: name, closed }, cookieHeader);
+    }
     const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset)?$/.exec(path);
     if (!m) throw new ApiError(404, 'not_found', `No API endpoint at ${path}`);
     const [, id, sub] = m as unknown as [string, string, string | undefined];
@@ -296,7 +302,7 @@ export function createLabHttp(
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('close', release);
         ws.on('error', () => ws.terminate());
-        terminal.attach(ws, Number(url.searchParams.get('since') ?? 0));
+        terminal.attach(ws, Number(url.searchParams.get('since') ?? 0), url.searchParams.get('shell') ?? undefined);
       });
       return true;
     },

@@ -1,4 +1,4 @@
-import { ApiError } from '../../src/contracts/protocol.ts';
+import { ApiError, terminalClose } from '../../src/contracts/protocol.ts';
 import type { Sandbox, SandboxSession } from './isolation/sandbox.ts';
 import { Terminal } from './terminals.ts';
 import { learnerEnv, workspacePaths } from './workspace.ts';
@@ -40,10 +40,19 @@ export class SessionTerminals {
     return terminal;
   }
 
-  /** Kills every shell of a session (end, reset, shutdown). */
-  closeAll(sessionId: string): void {
-    for (const t of this.bySession.get(sessionId)?.values() ?? []) t.kill();
+  /** Kills every shell of a session (end, reset, shutdown); `code` tells browsers why (terminalClose). */
+  closeAll(sessionId: string, code?: number, reason?: string): void {
+    for (const t of this.bySession.get(sessionId)?.values() ?? []) t.kill(code, reason);
     this.bySession.delete(sessionId);
+  }
+
+  /** Kills one shell of a session (the learner closed its tab); false when there was none. */
+  close(sessionId: string, name: string): boolean {
+    const terminal = this.bySession.get(sessionId)?.get(name);
+    if (!terminal) return false;
+    terminal.kill(terminalClose.closed, 'terminal closed');
+    this.bySession.get(sessionId)!.delete(name);
+    return true;
   }
 
   /** When the learner last typed in any of the session's terminals (0 when never). */

@@ -10,6 +10,7 @@ import { learnerAccess, type LearnerAccess } from './learner-access.ts';
 import type { CatalogLab, LabSummary } from '../labs/catalog.ts';
 import {
   ApiError,
+  terminalClose,
   type BackendCapabilities,
   type BackendReason,
   type SessionInfo,
@@ -386,6 +387,12 @@ export class SessionManager {
     return terminal;
   }
 
+  /** Closes one of the learner's terminals (its tab was closed). */
+  closeTerminal(id: string, learner: string, name: string): boolean {
+    this.require(id, learner);
+    return this.terminals.close(id, name);
+  }
+
   touch(id: string): void {
     const live = this.live.get(id);
     if (!live) return;
@@ -400,7 +407,7 @@ export class SessionManager {
       if (this.live.get(id) !== live) throw new ApiError(404, 'unknown_session', `There is no open session "${id}".`);
       if (live.row.state === 'creating') live.abort.abort(new Error('the session was reset'));
       await live.ready.catch(() => undefined);
-      this.terminals.closeAll(live.row.id);
+      this.terminals.closeAll(live.row.id, terminalClose.reset, 'lab reset');
       const backend = this.backends.get(live.row.backend)!;
       await this.sandbox.release(this.sandboxOf(live), { discard: true });
       await backend.destroy(id, live.row.workspace);
@@ -420,7 +427,7 @@ export class SessionManager {
       if (this.live.get(id) !== live) return;
       if (live.row.state === 'creating') live.abort.abort(new Error('the session was ended'));
       await live.ready.catch(() => undefined);
-      this.terminals.closeAll(live.row.id);
+      this.terminals.closeAll(live.row.id, terminalClose.ended, 'session ended');
       await this.sandbox.release(this.sandboxOf(live), { discard: true });
       this.releaseUid(live);
       await this.backends.get(live.row.backend)?.destroy(id, live.row.workspace);

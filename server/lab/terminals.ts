@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import * as pty from 'node-pty';
 import type { WebSocket } from 'ws';
-import { parseClientMessage, terminalLimits, type ServerMessage } from '../../src/contracts/protocol.ts';
+import { parseClientMessage, terminalClose, terminalLimits, type ServerMessage } from '../../src/contracts/protocol.ts';
 
 /** Writes big pastes to the shell in slices, so one message cannot stall the pty. */
 const writeSlice = 4096;
@@ -25,6 +26,8 @@ export interface ShellCommand {
  */
 export class Terminal {
   readonly name: string;
+  /** Names this shell process; browsers compare it to notice a replaced shell. */
+  readonly shell = randomBytes(6).toString('hex');
   private readonly proc: pty.IPty;
   private scrollback = '';
   /** Offset of scrollback[0] in the output stream. */
@@ -49,6 +52,9 @@ export class Terminal {
     this.proc.onExit(({ exitCode }) => {
       this.exited = exitCode;
       this.broadcast({ type: 'exit', code: exitCode });
+      // The next connection starts a new shell; the browser reconnects when the learner types.
+      for (const socket of this.sockets) socket.close(terminalClose.exited, 'shell exited');
+      this.sockets.clear();
       for (const cb of this.onExitCallbacks) cb(exitCode);
     });
   }
@@ -102,14 +108,22 @@ export class Terminal {
     if (this.exited === undefined) this.proc.resize(cols, rows);
   }
 
-  /** Connects a browser socket, replaying from `since`. */
-  attach(socket: WebSocket, since: number): void {
+  /**
+   * Connects a browser socket, replaying from `since`. A browser that last saw another shell
+   * (`shell` differs, or it is ahead of this one: the server restarted) gets everything.
+   */
+  attach(socket: WebSocket, since: number, shell?: string): void {
+    if ((shell && shell !== this.shell) || since > this.seq) since = 0;
     this.sockets.add(socket);
     const reply = (m: ServerMessage) => send(socket, JSON.stringify(m));
-    reply({ type: 'hello', terminal: this.name, seq: this.seq });
+    reply({ type: 'hello', terminal: this.name, shell: this.shell, seq: this.seq });
     const missed = this.replay(Number.isFinite(since) ? since : 0);
     if (missed.data) reply({ type: 'data', seq: missed.seq, data: missed.data });
-    if (this.exited !== undefined) reply({ type: 'exit', code: this.exited });
+    if (this.exited !== undefined) {
+      reply({ type: 'exit', code: this.exited });
+      socket.close(terminalClose.exited, 'shell exited');
+      return;
+    }
     socket.on('message', (raw, isBinary) => {
       if (isBinary) {
         reply({ type: 'error', message: 'malformed frame: binary frames are not accepted' });
@@ -127,9 +141,12 @@ export class Terminal {
     socket.on('error', () => this.sockets.delete(socket));
   }
 
-  /** Kills the shell and everything it started (its process group). */
-  kill(): void {
-    for (const socket of this.sockets) socket.close(1001, 'session ended');
+  /**
+   * Kills the shell and everything it started (its process group). `code` tells watching
+   * browsers why (see terminalClose); 1001 (server going away) makes them reconnect.
+   */
+  kill(code: number = 1001, reason = 'server shutting down'): void {
+    for (const socket of this.sockets) socket.close(code, reason);
     this.sockets.clear();
     if (this.exited !== undefined) return;
     try {

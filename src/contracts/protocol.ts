@@ -10,11 +10,27 @@ export type ClientMessage =
   { type: 'data'; data: string } | { type: 'resize'; cols: number; rows: number } | { type: 'ping'; t: number };
 
 export type ServerMessage =
-  | { type: 'hello'; terminal: string; seq: number }
+  /** `shell` names one shell process: a different value means the shell was replaced (server restart, exit). */
+  | { type: 'hello'; terminal: string; shell: string; seq: number }
   | { type: 'data'; seq: number; data: string }
   | { type: 'exit'; code: number }
   | { type: 'error'; message: string }
   | { type: 'pong'; t: number };
+
+/**
+ * WebSocket close codes the lab server uses, so the browser can tell why a terminal closed:
+ * a server shutdown uses 1001 (going away) and the browser reconnects; these do not.
+ */
+export const terminalClose = {
+  /** The session ended (End, idle or age limit). */
+  ended: 4000,
+  /** The shell exited; the next connection starts a new one. */
+  exited: 4001,
+  /** The learner closed this terminal tab. */
+  closed: 4002,
+  /** The lab is being reset. */
+  reset: 4003,
+} as const;
 
 export type SessionState = 'creating' | 'ready' | 'failed' | 'ended';
 

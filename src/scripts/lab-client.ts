@@ -44,6 +44,7 @@ export const api = {
   solution: (id: string, exercise: string) =>
     call<SolutionResult>('POST', `/api/sessions/${id}/exercises/${exercise}/solution`),
   progress: (lab?: string) => call<ProgressResult>('GET', `/api/progress${lab ? `?lab=${lab}` : ''}`),
+  closeTerminal: (id: string, name: string) => call<unknown>('DELETE', `/api/sessions/${id}/terminals/${name}`),
   tools: (names: string[]) => call<Record<string, boolean>>('GET', `/api/tools?names=${names.join(',')}`),
 };
 
@@ -53,9 +54,11 @@ export function stageEvents(id: string, onStage: (event: StageEvent) => void): (
   return () => source.close();
 }
 
-export function terminalUrl(info: SessionInfo, name: string, since: number): string {
+/** A terminal's WebSocket; `shell` is the shell last shown, so a replaced one is replayed from its start. */
+export function terminalUrl(info: SessionInfo, name: string, since: number, shell: string): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/api/sessions/${info.id}/terminals/${name}?token=${encodeURIComponent(info.token)}&since=${since}`;
+  const query = `token=${encodeURIComponent(info.token)}&since=${since}${shell ? `&shell=${shell}` : ''}`;
+  return `${scheme}://${location.host}/api/sessions/${info.id}/terminals/${name}?${query}`;
 }
 
 /** Progress mirrored in localStorage so pages show it instantly (the server is the source of truth). */

@@ -28,6 +28,7 @@ const banner = {
   retry: $<HTMLButtonElement>('.terminal-retry'),
 };
 const tabs = $<HTMLElement>('.terminal-tabs');
+const closeButton = $<HTMLButtonElement>('.terminal-close');
 const screens = $<HTMLElement>('.terminal-screens');
 const storageKey = `lab-session:${config.lab}`;
 
@@ -36,14 +37,16 @@ let stopEvents: (() => void) | undefined;
 const terminals = new Map<string, TerminalView>();
 let active = '';
 
-function setStatus(message: string, progress?: number, showRetry = false): void {
+/** The status line; `action` shows its button as Retry, or as Start again once the lab ended. */
+function setStatus(message: string, progress?: number, action: false | 'retry' | 'startAgain' = false): void {
   status.text.textContent = message;
   if (progress === undefined) status.bar.hidden = true;
   else {
     status.bar.hidden = false;
     status.bar.value = progress;
   }
-  status.retry.hidden = !showRetry;
+  status.retry.hidden = !action;
+  if (action) status.retry.textContent = text(action === 'retry' ? 'lab.retry' : 'lab.startAgain');
 }
 
 function setBanner(message: string | undefined, showRetry = false): void {
@@ -60,17 +63,26 @@ function selectTerminal(name: string, focus = false): void {
     tab.setAttribute('aria-selected', String(selected));
     tab.tabIndex = selected ? 0 : -1;
   }
+  // The first terminal stays; the others can be closed.
+  closeButton.hidden = name === 'main' || !terminals.has(name);
 }
+
+let opened = 0;
 
 function openTerminal(name: string): void {
   if (!session || terminals.has(name)) return selectTerminal(name);
   const info = session;
-  const view = new TerminalView(screens, name, (since) => terminalUrl(info, name, since), {
+  const view = new TerminalView(screens, name, (since, shell) => terminalUrl(info, name, since, shell), {
     onState: (state) => {
       if (state === 'open') setBanner(undefined);
       else if (state === 'reconnecting') setBanner(text('lab.reconnecting'));
+      else if (state === 'ended') endedHere(text('lab.endedElsewhere'));
       else setBanner(text('lab.serverDown'), true);
     },
+    onNewShell: (why) => {
+      if (why === 'restarted') setStatus(text('terminal.restarted'));
+    },
+    text: (key, params) => text(key, params),
   });
   view.setScreenReaderMode($<HTMLInputElement>('.terminal-sr-toggle').checked);
   terminals.set(name, view);
@@ -78,16 +90,39 @@ function openTerminal(name: string): void {
   tab.type = 'button';
   tab.setAttribute('role', 'tab');
   tab.dataset.terminal = name;
-  tab.textContent = `${text('lab.terminal')} ${terminals.size}`;
+  tab.textContent = `${text('lab.terminal')} ${++opened}`;
   tab.addEventListener('click', () => selectTerminal(name, true));
   tabs.append(tab);
   selectTerminal(name);
 }
 
+/** Closes a terminal tab and its shell on the server. */
+function closeTerminal(name: string): void {
+  const view = terminals.get(name);
+  if (!view || name === 'main') return;
+  view.dispose();
+  terminals.delete(name);
+  tabs.querySelector(`[data-terminal="${name}"]`)?.remove();
+  if (session) void api.closeTerminal(session.id, name).catch(() => undefined);
+  selectTerminal('main', true);
+}
+
 function closeTerminals(): void {
   for (const view of terminals.values()) view.dispose();
   terminals.clear();
+  opened = 0;
   for (const tab of tabs.querySelectorAll('[role="tab"]')) tab.remove();
+  closeButton.hidden = true;
+}
+
+/** The session is over (End here, or ended elsewhere): no terminals, no reconnect banner. */
+function endedHere(message: string): void {
+  stopEvents?.();
+  closeTerminals();
+  setBanner(undefined);
+  localStorage.removeItem(storageKey);
+  session = undefined;
+  setStatus(message, undefined, 'startAgain');
 }
 
 function showReady(info: SessionInfo): void {
@@ -108,7 +143,7 @@ async function follow(info: SessionInfo): Promise<void> {
   session = info;
   localStorage.setItem(storageKey, info.id);
   if (info.state === 'ready') return showReady(info);
-  if (info.state === 'failed') return setStatus(text('lab.failed', { error: info.error ?? '' }), undefined, true);
+  if (info.state === 'failed') return setStatus(text('lab.failed', { error: info.error ?? '' }), undefined, 'retry');
   setStatus(text('lab.starting'), 0);
   stopEvents?.();
   let settled = false;
@@ -117,7 +152,7 @@ async function follow(info: SessionInfo): Promise<void> {
     settled = true;
     stopEvents?.();
     if (latest.state === 'ready') showReady(latest);
-    else setStatus(text('lab.failed', { error: error ?? latest.error ?? '' }), undefined, true);
+    else setStatus(text('lab.failed', { error: error ?? latest.error ?? '' }), undefined, 'retry');
   };
   const refresh = () =>
     void api.session(info.id).then(
@@ -171,7 +206,7 @@ async function start(): Promise<void> {
         ? text('lab.serverDown')
         : text('lab.failed', { error: error instanceof Error ? error.message : String(error) }),
       undefined,
-      true,
+      'retry',
     );
     if (down) setBanner(text('lab.serverDown'), true);
   }
@@ -299,7 +334,9 @@ function setupControls(): void {
     for (const view of terminals.values()) view.retry();
   });
   $<HTMLButtonElement>('.terminal-add').addEventListener('click', () => {
-    openTerminal(`t${terminals.size + 1}`);
+    let n = 2;
+    while (terminals.has(`t${n}`)) n++;
+    openTerminal(`t${n}`);
     selectTerminal(active, true);
   });
   $<HTMLInputElement>('.terminal-sr-toggle').addEventListener('change', (e) => {
@@ -321,12 +358,12 @@ function setupControls(): void {
   });
   $<HTMLButtonElement>('.lab-end').addEventListener('click', async () => {
     if (!session) return;
-    await api.end(session.id).catch(() => undefined);
-    closeTerminals();
-    localStorage.removeItem(storageKey);
-    session = undefined;
-    setStatus(text('lab.ended'), undefined, true);
+    const id = session.id;
+    // Close the terminals first, so their sockets closing is not taken for a lost connection.
+    endedHere(text('lab.ended'));
+    await api.end(id).catch(() => undefined);
   });
+  closeButton.addEventListener('click', () => closeTerminal(active));
 }
 
 async function checkTools(): Promise<void> {
