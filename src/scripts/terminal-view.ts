@@ -31,6 +31,7 @@ export class TerminalView {
   private socket?: WebSocket;
   private seq = 0;
   private attempts = 0;
+  private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
   private readonly url: (since: number, shell: string) => string;
   private readonly callbacks: TerminalCallbacks;
@@ -119,7 +120,7 @@ export class TerminalView {
       }
     });
     socket.addEventListener('close', (event) => {
-      if (this.closed || this.exited || event.code === terminalClose.exited) return;
+      if (this.closed || this.socket !== socket || this.exited || event.code === terminalClose.exited) return;
       if (event.code === terminalClose.ended) {
         this.callbacks.onState('ended');
         return;
@@ -127,7 +128,9 @@ export class TerminalView {
       if (event.code === terminalClose.closed || event.code === terminalClose.reset) return;
       this.attempts++;
       this.callbacks.onState(this.attempts > 6 ? 'down' : 'reconnecting');
-      if (this.attempts <= 6) setTimeout(() => this.connect(), Math.min(8000, 250 * 2 ** this.attempts));
+      // Keep trying (a restarting server comes back); Retry tries at once.
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.connect(), Math.min(8000, 250 * 2 ** this.attempts));
     });
   }
 
@@ -153,6 +156,7 @@ export class TerminalView {
   }
 
   retry(): void {
+    clearTimeout(this.timer);
     this.attempts = 0;
     this.connect();
   }
@@ -172,6 +176,7 @@ export class TerminalView {
 
   dispose(): void {
     this.closed = true;
+    clearTimeout(this.timer);
     this.socket?.close();
     this.term.dispose();
     this.element.remove();

@@ -84,7 +84,7 @@ describe.each(['es', 'en'] as const)('the learner terminal in real Chromium (/%s
     await waitForTerminal(page, /^before-2/m);
     await server.stop();
     server = await startServer(['--data-dir', dataDir, '--port', String(port)]);
-    await page.locator('.lab-status-text', { hasText: strings[locale].restarted }).waitFor({ timeout: 40_000 });
+    await page.locator('.lab-status-text', { hasText: strings[locale].restarted }).waitFor({ timeout: 60_000 });
     await waitForTerminal(page, strings[locale].restarted, 10_000);
     await waitForTerminal(page, prompt);
     await typeInTerminal(page, 'echo after-$((2+2))');
@@ -100,7 +100,7 @@ describe.each(['es', 'en'] as const)('the learner terminal in real Chromium (/%s
     await page.getByRole('button', { name: strings[locale].startAgain }).click();
     await page.locator('.lab-status-text', { hasText: strings[locale].ready }).waitFor({ timeout: 30_000 });
     await context.close();
-  }, 120_000);
+  }, 150_000);
 });
 
 describe('terminal tabs and completion', () => {
@@ -119,11 +119,11 @@ describe('terminal tabs and completion', () => {
     await page.locator('.terminal-screen:not([hidden]) .xterm-helper-textarea').focus();
     await page.keyboard.type('kubectl api-reso');
     await page.keyboard.press('Tab');
-    await waitForTerminal(page, 'kubectl api-resources');
+    await waitForTerminal(page, 'kubectl api-resources', 30_000);
     await page.keyboard.press('Control+C');
     await page.keyboard.type('k get namesp');
     await page.keyboard.press('Tab');
-    await waitForTerminal(page, 'k get namespaces');
+    await waitForTerminal(page, 'k get namespaces', 30_000);
     await context.close();
   }, 90_000);
 });
