@@ -23,6 +23,9 @@ import { CertificateAdmission } from './admission/certificates/plugin.ts';
 import { CsrSigningController } from './controllers/certificates.ts';
 import { LimitRangerAdmission } from './admission/limitranger/plugin.ts';
 import { ResourceQuotaAdmission } from './admission/resourcequota/plugin.ts';
+import { mandatoryFlowSchemas, mandatoryPriorityLevels } from './registry/resources/flowcontrol.ts';
+import { systemPriorityClasses } from './registry/resources/scheduling.ts';
+import { PriorityAdmission } from './admission/priority/plugin.ts';
 import { RuntimeClassAdmission } from './admission/runtimeclass/plugin.ts';
 import { DisruptionController, ResourceQuotaController, VolumeController } from './controllers/policy.ts';
 import { standardStorageClass } from './registry/resources/policy.ts';
@@ -269,6 +272,7 @@ export class EmbeddedCluster {
     const admission: AdmissionPlugin[] = [
       new ServiceAccountAdmission(this.store),
       new LimitRangerAdmission(this.store),
+      new PriorityAdmission(this.store),
       new RuntimeClassAdmission(this.store),
       ...(rbac ? [new RbacEscalationCheck(rbac, this.store)] : []),
       new PodSecurityAdmission(this.store, this.options.podSecurityExemptions),
@@ -388,6 +392,36 @@ export class EmbeddedCluster {
       ensure('clusterrolebindings.rbac.authorization.k8s.io', binding);
     for (const role of bootstrapRoles) ensure('roles.rbac.authorization.k8s.io', role);
     for (const binding of bootstrapRoleBindings) ensure('rolebindings.rbac.authorization.k8s.io', binding);
+    // Objects other parts of kube-apiserver create at start: system PriorityClasses, APF's mandatory config.
+    for (const pc of systemPriorityClasses)
+      ensure('priorityclasses.scheduling.k8s.io', {
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name: pc.name },
+        value: pc.value,
+        description: pc.description,
+        preemptionPolicy: 'PreemptLowerPriority',
+      });
+    for (const plc of mandatoryPriorityLevels) ensure('prioritylevelconfigurations.flowcontrol.apiserver.k8s.io', plc);
+    for (const fs of mandatoryFlowSchemas) {
+      const level = String(
+        (fs.spec as { priorityLevelConfiguration: { name: string } }).priorityLevelConfiguration.name,
+      );
+      ensure('flowschemas.flowcontrol.apiserver.k8s.io', {
+        ...fs,
+        status: {
+          conditions: [
+            {
+              type: 'Dangling',
+              status: 'False',
+              lastTransitionTime: now,
+              reason: 'Found',
+              message: `This FlowSchema references the PriorityLevelConfiguration object named "${level}" and it exists`,
+            },
+          ],
+        },
+      });
+    }
   }
 
   /** The port a persisted cluster used before, so its kubeconfigs stay valid after a restart. */

@@ -4,7 +4,9 @@ import { admissionRegistrationResources } from './resources/admissionregistratio
 import { customresourcedefinitions } from './resources/apiextensions.ts';
 import { discoveryResources } from './resources/discovery.ts';
 import { certificatesigningrequests } from './resources/certificates.ts';
+import { flowcontrolResources } from './resources/flowcontrol.ts';
 import { policyResources } from './resources/policy.ts';
+import { schedulingResources } from './resources/scheduling.ts';
 import { coreResources } from './resources/core.ts';
 import { networkingResources } from './resources/networking.ts';
 import { rbacResources } from './resources/rbac.ts';
@@ -21,6 +23,8 @@ export const builtinResources: ResourceDef[] = [
   ...admissionRegistrationResources,
   certificatesigningrequests,
   ...policyResources,
+  ...schedulingResources,
+  ...flowcontrolResources,
   customresourcedefinitions,
   ...reviewResources,
 ];

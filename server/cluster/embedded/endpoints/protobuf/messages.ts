@@ -391,6 +391,36 @@ export const messages: Record<string, MessageSpec> = {
     5: ['lastTransitionTime', 'time'],
     6: ['status', 'string'],
   },
+  ResourceQuota: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'ResourceQuotaSpec'], 3: ['status', 'Empty'] },
+  ResourceQuotaSpec: {
+    1: ['hard', 'quantity', 'map'],
+    2: ['scopes', 'string', 'repeated'],
+    3: ['scopeSelector', 'ScopeSelector'],
+  },
+  ScopeSelector: { 1: ['matchExpressions', 'ScopedResourceSelectorRequirement', 'repeated'] },
+  ScopedResourceSelectorRequirement: {
+    1: ['scopeName', 'string'],
+    2: ['operator', 'string'],
+    3: ['values', 'string', 'repeated'],
+  },
+  PodDisruptionBudget: {
+    1: ['metadata', 'ObjectMeta'],
+    2: ['spec', 'PodDisruptionBudgetSpec'],
+    3: ['status', 'Empty'],
+  },
+  PodDisruptionBudgetSpec: {
+    1: ['minAvailable', 'intorstring'],
+    2: ['selector', 'LabelSelector'],
+    3: ['maxUnavailable', 'intorstring'],
+    4: ['unhealthyPodEvictionPolicy', 'string', 'pointer'],
+  },
+  PriorityClass: {
+    1: ['metadata', 'ObjectMeta'],
+    2: ['value', 'int'],
+    3: ['globalDefault', 'bool'],
+    4: ['description', 'string'],
+    5: ['preemptionPolicy', 'string'],
+  },
 };
 
 /** The top-level message for each apiVersion/kind kubectl sends as protobuf. */
@@ -415,4 +445,7 @@ export const kinds: Record<string, string> = {
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
+  'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'v1/ResourceQuota': 'ResourceQuota',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
 };

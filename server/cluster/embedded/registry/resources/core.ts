@@ -161,8 +161,7 @@ export const pods: ResourceDef = {
       spec.serviceAccountName ??= 'default';
       spec.serviceAccount ??= spec.serviceAccountName;
       spec.enableServiceLinks ??= true;
-      spec.priority ??= 0;
-      spec.preemptionPolicy ??= 'PreemptLowerPriority';
+      // spec.priority and spec.preemptionPolicy come from Priority admission (admission/priority).
       spec.tolerations ??= [
         { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
         { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
