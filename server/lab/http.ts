@@ -253,7 +253,11 @@ export function createLabHttp(
         !/^\/api\/labs\/[^/]+\/exercises\//.test(url.pathname)
       )
         return false;
-      routes(req, res, url).catch((error: unknown) => sendError(res, error));
+      routes(req, res, url).catch((error: unknown) => {
+        // Refused before its body was read: the rest of the body must not be parsed as the next request.
+        if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
+        sendError(res, error);
+      });
       return true;
     },
 

@@ -1,6 +1,8 @@
 import { mkdtemp, readdir, readlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../src/contracts/protocol.ts';
@@ -95,7 +97,10 @@ export function rawRequest(
         port: url.port,
         method: options.method ?? 'GET',
         path: options.path,
-        headers: options.headers,
+        headers: {
+          ...options.headers,
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+        },
         setHost: !options.headers || !Object.keys(options.headers).some((h) => h.toLowerCase() === 'host'),
       },
       (res) => {
@@ -144,4 +149,53 @@ export async function fdCount(pid: number): Promise<number> {
 export function clusterPort(dataDir: string, sessionId: string): number {
   const kubeconfig = readFileSync(join(dataDir, 'sessions', sessionId, 'kubeconfig'), 'utf8');
   return Number(/server: https:\/\/[^:]+:(\d+)/.exec(kubeconfig)![1]);
+}
+
+/**
+ * A terminal WebSocket that never reads: the handshake by hand on a raw TCP socket, one
+ * masked text frame (the command), then the socket is paused until `drain()`.
+ */
+export async function stalledTerminal(
+  base: string,
+  info: SessionInfo,
+  name: string,
+  command: string,
+): Promise<{ drain: () => Promise<number> }> {
+  const url = new URL(base);
+  const socket = connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write(
+    `GET /api/sessions/${info.id}/terminals/${name}?token=${info.token} HTTP/1.1\r\n` +
+      `Host: ${url.host}\r\nOrigin: ${url.origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      received += chunk.length;
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      if (!head.startsWith('HTTP/1.1 101')) reject(new Error(head.split('\r\n')[0]));
+      else resolve();
+    };
+    socket.on('data', onData);
+  });
+  const payload = Buffer.from(JSON.stringify({ type: 'data', data: `${command}\r` }));
+  const mask = randomBytes(4);
+  const header =
+    payload.length < 126
+      ? Buffer.from([0x81, 0x80 | payload.length])
+      : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  socket.write(Buffer.concat([header, mask, payload.map((b, i) => b ^ mask[i % 4]!)]));
+  socket.pause();
+  return {
+    drain: () =>
+      new Promise<number>((resolve) => {
+        socket.on('data', (chunk: Buffer) => (received += chunk.length));
+        socket.once('close', () => resolve(received));
+        socket.resume();
+      }),
+  };
 }
