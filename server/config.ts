@@ -12,6 +12,9 @@ export interface ServerConfig {
   kindSharedHost: boolean;
   /** kind clusters kept ready per lab id. */
   kindWarmPool: Record<string, number>;
+  /** kind creates at once, and the host memory all kind clusters may take (bytes; default 75 % of RAM). */
+  kindMaxCreates: number;
+  kindMemoryBudget?: number;
   /** Skip the "build the site if needed" step (tests build once up front). */
   skipBuild: boolean;
   /** The addresses learners use (https://labs.example.org); their hosts are allowed, https sets Secure cookies. */
@@ -86,6 +89,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       'admin-token': { type: 'string' },
       'kind-shared-host': { type: 'boolean', default: false },
       'kind-warm-pool': { type: 'string' },
+      'kind-max-creates': { type: 'string' },
+      'kind-memory-budget': { type: 'string' },
       ...Object.fromEntries(numberFlags.map((f) => [f, { type: 'string' as const }])),
     },
     strict: true,
@@ -120,6 +125,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     backend: backend as ServerConfig['backend'],
     kindSharedHost: (values['kind-shared-host'] ?? false) || env.LAB_KIND_SHARED_HOST === '1',
     kindWarmPool,
+    kindMaxCreates: positive(v['kind-max-creates'] ?? env.LAB_KIND_MAX_CREATES, '--kind-max-creates', 2),
+    kindMemoryBudget:
+      (v['kind-memory-budget'] ?? env.LAB_KIND_MEMORY_BUDGET) === undefined
+        ? undefined
+        : bytes(v['kind-memory-budget'] ?? env.LAB_KIND_MEMORY_BUDGET, '--kind-memory-budget', 0),
     publicUrls,
     trustProxy: values['trust-proxy'] ?? false,
     adminToken: values['admin-token'] ?? env.LAB_ADMIN_TOKEN,

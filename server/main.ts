@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     host: config.host,
     kindSharedHost: config.kindSharedHost,
     kindWarmPool: config.kindWarmPool,
+    kind: { maxConcurrentCreates: config.kindMaxCreates, memoryBudgetBytes: config.kindMemoryBudget },
     security,
     // LAB_BWRAP=off isolates without bubblewrap (uids, namespaces and limits still apply).
     bwrap: process.env.LAB_BWRAP === 'off' ? false : undefined,

@@ -237,3 +237,38 @@ describe('restart with a live kind cluster', () => {
     }
   });
 });
+
+describe('single-tenant rule', () => {
+  it('refuses kind on a non-loopback bind unless the operator opts in', async () => {
+    const refused = await createLabServer({
+      dataDir: await mkdtemp(join(root, 'data-')),
+      labsDir,
+      host: '0.0.0.0',
+      bwrap: false,
+      diskLimits: false,
+      kind: { runner: kindHost(() => []), readSysctl: raisedLimits },
+    });
+    try {
+      expect(refused.kind).toBeUndefined();
+      const error = (await refused.sessions.create('l', 'sign-and-verify').catch((e: unknown) => e)) as ApiError;
+      expect(error.body().missing).toEqual(['single-tenant']);
+      expect(error.message).toContain('--kind-shared-host');
+    } finally {
+      await refused.close();
+    }
+    const accepted = await createLabServer({
+      dataDir: await mkdtemp(join(root, 'data-')),
+      labsDir,
+      host: '0.0.0.0',
+      kindSharedHost: true,
+      bwrap: false,
+      diskLimits: false,
+      kind: { runner: kindHost(() => []), readSysctl: raisedLimits },
+    });
+    try {
+      expect(accepted.kind).toBeDefined();
+    } finally {
+      await accepted.close();
+    }
+  });
+});
