@@ -9,7 +9,7 @@ export const embeddedLayers = [
   ['api'],
   ['storage'],
   ['patch'],
-  ['registry', 'authentication', 'authorization', 'pki', 'audit', 'networking', 'cel'],
+  ['registry', 'authentication', 'authorization', 'pki', 'audit', 'cel'],
   ['admission', 'runtime'],
   ['endpoints'],
   ['controllers'],
@@ -74,6 +74,14 @@ export default {
       severity: 'error',
       from: { path: '^server/labs/' },
       to: { path: '^server/lab/' },
+    },
+    {
+      name: 'netpol-is-pure',
+      comment:
+        'server/netpol/ (the NetworkPolicy engine shared by the embedded cluster and the graders) imports only itself',
+      severity: 'error',
+      from: { path: '^server/netpol/' },
+      to: { path: '^(server|src)/', pathNot: '^server/netpol/' },
     },
     {
       name: 'grading-below-lab-server',

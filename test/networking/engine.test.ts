@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionSet } from '../../server/cluster/embedded/networking/connections.ts';
+import { ConnectionSet } from '../../server/netpol/connections.ts';
 import {
   effectivePolicyTypes,
   NetworkPolicyEngine,
   type NetworkPolicy,
   type PodPeer,
-} from '../../server/cluster/embedded/networking/engine.ts';
+} from '../../server/netpol/engine.ts';
 import {
   atoms,
   formatIp,
@@ -14,8 +14,8 @@ import {
   parseIp,
   rangesContain,
   subtractRanges,
-} from '../../server/cluster/embedded/networking/ip.ts';
-import { selects } from '../../server/cluster/embedded/networking/labels.ts';
+} from '../../server/netpol/ip.ts';
+import { selects } from '../../server/netpol/labels.ts';
 
 const pod = (namespace: string, name: string, labels: Record<string, string>, ip: string, ports = [80]): PodPeer => ({
   kind: 'pod',

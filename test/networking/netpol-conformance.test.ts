@@ -2,14 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConnectionSet } from '../../server/cluster/embedded/networking/connections.ts';
-import {
-  NetworkPolicyEngine,
-  type NetworkPolicy,
-  type Peer,
-  type PodPeer,
-} from '../../server/cluster/embedded/networking/engine.ts';
-import { atoms, formatIp, parseCidr, type IpRange } from '../../server/cluster/embedded/networking/ip.ts';
+import { ConnectionSet } from '../../server/netpol/connections.ts';
+import { NetworkPolicyEngine, type NetworkPolicy, type Peer, type PodPeer } from '../../server/netpol/engine.ts';
+import { atoms, formatIp, parseCidr, type IpRange } from '../../server/netpol/ip.ts';
 import { projectRoot } from '../helpers/project.ts';
 import { loadNpGuardCase, parseConnlist } from './np-guard.ts';
 

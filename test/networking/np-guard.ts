@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { NamespaceInfo, NetworkPolicy, PodPeer } from '../../server/cluster/embedded/networking/engine.ts';
+import type { NamespaceInfo, NetworkPolicy, PodPeer } from '../../server/netpol/engine.ts';
 
 /**
  * Reads one np-guard netpol-analyzer test folder the way its parser does: every YAML/JSON file,

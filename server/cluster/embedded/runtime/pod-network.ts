@@ -5,8 +5,8 @@ import {
   type Peer,
   type PodPeer,
   type Verdict,
-} from '../networking/engine.ts';
-import type { Protocol } from '../networking/connections.ts';
+} from '../../../netpol/engine.ts';
+import type { Protocol } from '../../../netpol/connections.ts';
 import { kubernetesServiceIpAddress, nodeIp } from './addresses.ts';
 import type { Store } from '../storage/store.ts';
 import type { KubeObject } from '../storage/types.ts';

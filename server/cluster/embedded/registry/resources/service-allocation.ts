@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { FieldError } from '../../api/status.ts';
-import { formatIp, parseCidr, parseIp } from '../../networking/ip.ts';
+import { formatIp, parseCidr, parseIp } from '../../../../netpol/ip.ts';
 import type { Store } from '../../storage/store.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { asArray } from '../printing.ts';

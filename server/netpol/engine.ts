@@ -1,8 +1,8 @@
 import { ConnectionSet, protocols, type Protocol } from './connections.ts';
 import { mergeRanges, parseCidr, parseIp, rangesContain, subtractRanges, type IpRange } from './ip.ts';
+import { selects, type LabelSelector, type Labels } from './labels.ts';
 
 type ParsedIp = NonNullable<ReturnType<typeof parseIp>>;
-import { selects, type LabelSelector, type Labels } from './labels.ts';
 
 /**
  * The NetworkPolicy engine: networking.k8s.io/v1 semantics over plain objects. Pure: it sees

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { protocols, type Protocol } from '../../netpol/connections.ts';
+import { defineCheck, type Say } from '../plugin.ts';
+import { describeRule, evaluateReach, type PairVerdict, type Reach } from '../reachability.ts';
+
+const name = z.string().min(1);
+const labels = z.record(z.string(), z.string());
+
+/**
+ * Whether a pod can open a connection to a pod, Service, DNS name or IP on a port, as the
+ * cluster's NetworkPolicies decide (evaluated by the shared engine over the cluster's objects).
+ * Feedback names the policy whose missing rule blocks, or the rule that lets traffic through.
+ */
+export default defineCheck({
+  kind: 'reachability',
+  schema: z.object({
+    kind: z.literal('reachability'),
+    from: z.union([
+      z.object({ pod: name, namespace: name.optional() }).strict(),
+      z.object({ selector: labels, namespace: name.optional() }).strict(),
+    ]),
+    to: z.union([
+      z.object({ pod: name, namespace: name.optional() }).strict(),
+      z.object({ service: name, namespace: name.optional() }).strict(),
+      z.object({ host: name }).strict(),
+      z.object({ ip: z.union([z.ipv4(), z.ipv6()]) }).strict(),
+    ]),
+    port: z.number().int().min(1).max(65535),
+    protocol: z.enum(protocols).optional(),
+    expect: z.enum(['allowed', 'blocked']),
+  }),
+  messages: {
+    es: {
+      noSource: 'No hay ningún pod en ejecución ({what}) en el namespace {namespace} desde el que enviar tráfico.',
+      noDestination: 'No hay a qué conectar: falta {what}.',
+      passAllowed: '{from} llega a {to} por {port}.',
+      passBlocked: '{from} no llega a {to} por {port}: {why}.',
+      wantAllowed: '{from} no llega a {to} por {port}, y debería: {why}.',
+      wantBlocked: '{from} todavía llega a {to} por {port}, y no debería: {why}.',
+      isolated:
+        'las políticas de {direction} que seleccionan {subject} ({policies}) no tienen ninguna regla que lo permita',
+      dns: 'la resolución de nombres falla: las políticas de Egress de {subject} ({policies}) no permiten UDP 53 hacia CoreDNS (kube-system, k8s-app=kube-dns)',
+      openIngress: 'ninguna NetworkPolicy selecciona {subject} para Ingress, así que acepta todo',
+      openEgress: 'ninguna NetworkPolicy selecciona {subject} para Egress, así que puede salir a cualquier destino',
+      ruleIngress: '{rule} permite la entrada',
+      ruleEgress: '{rule} permite la salida',
+    },
+    en: {
+      noSource: 'There is no running pod ({what}) in namespace {namespace} to send traffic from.',
+      noDestination: 'Nothing to connect to: no {what}.',
+      passAllowed: '{from} reaches {to} on {port}.',
+      passBlocked: '{from} cannot reach {to} on {port}: {why}.',
+      wantAllowed: '{from} cannot reach {to} on {port}, but should: {why}.',
+      wantBlocked: '{from} still reaches {to} on {port}, but should not: {why}.',
+      isolated: 'the {direction} policies that select {subject} ({policies}) have no rule that allows it',
+      dns: 'name resolution fails: the Egress policies of {subject} ({policies}) allow no UDP 53 to CoreDNS (kube-system, k8s-app=kube-dns)',
+      openIngress: 'no NetworkPolicy selects {subject} for Ingress, so it accepts everything',
+      openEgress: 'no NetworkPolicy selects {subject} for Egress, so it may connect anywhere',
+      ruleIngress: '{rule} allows the ingress',
+      ruleEgress: '{rule} allows the egress',
+    },
+  },
+  // Policies apply at once in the engine, but pods and endpoints converge: retry until then.
+  eventually: true,
+  async run(check, ctx, say) {
+    const protocol: Protocol = check.protocol ?? 'TCP';
+    const reach = await evaluateReach(ctx.api, check.from, check.to, check.port, protocol);
+    return judge(check, reach, protocol, say);
+  },
+});
+
+type Keys =
+  | 'noSource'
+  | 'noDestination'
+  | 'passAllowed'
+  | 'passBlocked'
+  | 'wantAllowed'
+  | 'wantBlocked'
+  | 'isolated'
+  | 'dns'
+  | 'openIngress'
+  | 'openEgress'
+  | 'ruleIngress'
+  | 'ruleEgress';
+
+const podName = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+
+function whyBlocked(pair: PairVerdict, say: Say<Keys>): string {
+  const egress = !pair.verdict.egress.permits;
+  const result = egress ? pair.verdict.egress : pair.verdict.ingress;
+  return say('isolated', {
+    direction: egress ? 'Egress' : 'Ingress',
+    subject: egress ? podName(pair.source) : pair.label,
+    policies: result.policies.join(', '),
+  });
+}
+
+function whyAllowed(pair: PairVerdict, say: Say<Keys>): string {
+  const { egress, ingress } = pair.verdict;
+  const parts = [
+    ingress.policies.length
+      ? say('ruleIngress', { rule: describeRule(ingress.allowedBy) })
+      : pair.destination.kind === 'pod'
+        ? say('openIngress', { subject: pair.label })
+        : '',
+    egress.policies.length
+      ? say('ruleEgress', { rule: describeRule(egress.allowedBy) })
+      : say('openEgress', { subject: podName(pair.source) }),
+  ];
+  return parts.filter(Boolean).join('; ');
+}
+
+function describeTo(to: Record<string, string | undefined>): string {
+  if (to.service) return `service ${to.namespace ? `${to.namespace}/` : ''}${to.service}`;
+  if (to.pod) return `pod ${to.namespace ? `${to.namespace}/` : ''}${to.pod}`;
+  return String(to.host ?? to.ip ?? '');
+}
+
+export function judge(
+  check: { from: Record<string, unknown>; to: Record<string, string | undefined>; port: number; expect: string },
+  reach: Reach,
+  protocol: Protocol,
+  say: Say<Keys>,
+): { passed: boolean; message: string } {
+  if (reach.kind === 'no-source') return { passed: false, message: say('noSource', reach) };
+  if (reach.kind === 'no-destination') return { passed: false, message: say('noDestination', reach) };
+  const port = `${protocol} ${check.port}`;
+  const to = describeTo(check.to);
+  if (reach.kind === 'dns-blocked') {
+    const why = say('dns', { subject: podName(reach.source), policies: reach.policies.join(', ') });
+    const params = { from: podName(reach.source), to, port, why };
+    return check.expect === 'blocked'
+      ? { passed: true, message: say('passBlocked', params) }
+      : { passed: false, message: say('wantAllowed', params) };
+  }
+  // Every source pod and every backend counts: one open path is a leak, one closed path an outage.
+  const blocked = reach.pairs.find((p) => !p.verdict.allowed);
+  const allowed = reach.pairs.find((p) => p.verdict.allowed);
+  if (check.expect === 'allowed') {
+    if (!blocked) return { passed: true, message: say('passAllowed', { from: podName(allowed!.source), to, port }) };
+    return {
+      passed: false,
+      message: say('wantAllowed', { from: podName(blocked.source), to, port, why: whyBlocked(blocked, say) }),
+    };
+  }
+  if (!allowed)
+    return {
+      passed: true,
+      message: say('passBlocked', { from: podName(blocked!.source), to, port, why: whyBlocked(blocked!, say) }),
+    };
+  return {
+    passed: false,
+    message: say('wantBlocked', { from: podName(allowed.source), to, port, why: whyAllowed(allowed, say) }),
+  };
+}
