@@ -51,6 +51,30 @@ describe.skipIf(binaries.length === 0).each(binaries)('upstream validation with 
     );
   });
 
+  it('allows exactly one source per volume (validateVolumeSource)', async () => {
+    const volumes = (list: string) => `  volumes:\n${list}`;
+    const two = await create(
+      'two-sources',
+      pod(
+        'two-sources',
+        '    volumeMounts: [{name: token, mountPath: /var/run/token}]\n',
+        volumes('  - name: token\n    secret: {secretName: old-token}\n    projected: {sources: []}\n'),
+      ),
+    );
+    expect(two.code).toBe(1);
+    // The volume with an error is not registered, so its mount is reported as not found too.
+    expect(two.stderr).toBe(
+      'The Pod "two-sources" is invalid: \n* spec.volumes[0].projected: Forbidden: may not specify more than 1 volume type\n* spec.containers[0].volumeMounts[0].name: Not found: "token"\n',
+    );
+    // A volume without a source is defaulted to emptyDir (SetDefaults_Volume), not refused.
+    const none = await create('no-source', pod('no-source', '', volumes('  - name: nothing\n')));
+    expect(none.code).toBe(0);
+    const defaulted = await k.run(['get', 'pod', 'no-source', '-o', 'jsonpath={.spec.volumes[0]}']);
+    expect(JSON.parse(defaulted.stdout)).toEqual({ name: 'nothing', emptyDir: {} });
+    const one = await create('one-source', pod('one-source', '', volumes('  - name: tmp\n    emptyDir: {}\n')));
+    expect(one.code).toBe(0);
+  });
+
   it('refuses privileged with allowPrivilegeEscalation: false', async () => {
     const result = await create(
       'priv',

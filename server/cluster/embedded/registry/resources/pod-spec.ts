@@ -85,6 +85,56 @@ function validateContainers(list: unknown, path: string, names: Set<string>, req
   return errs;
 }
 
+/**
+ * Volume source fields in the order validateVolumeSource (pkg/apis/core/validation/validation.go)
+ * counts them; the second name is the path it reports, typos included ("downwarAPI", "cephFS").
+ */
+const volumeSources: [field: string, reportedAs: string][] = [
+  ['emptyDir', 'emptyDir'],
+  ['hostPath', 'hostPath'],
+  ['gitRepo', 'gitRepo'],
+  ['gcePersistentDisk', 'gcePersistentDisk'],
+  ['awsElasticBlockStore', 'awsElasticBlockStore'],
+  ['secret', 'secret'],
+  ['nfs', 'nfs'],
+  ['iscsi', 'iscsi'],
+  ['glusterfs', 'glusterfs'],
+  ['flocker', 'flocker'],
+  ['persistentVolumeClaim', 'persistentVolumeClaim'],
+  ['rbd', 'rbd'],
+  ['cinder', 'cinder'],
+  ['cephfs', 'cephFS'],
+  ['quobyte', 'quobyte'],
+  ['downwardAPI', 'downwarAPI'],
+  ['fc', 'fc'],
+  ['flexVolume', 'flexVolume'],
+  ['configMap', 'configMap'],
+  ['azureFile', 'azureFile'],
+  ['vsphereVolume', 'vsphereVolume'],
+  ['photonPersistentDisk', 'photonPersistentDisk'],
+  ['portworxVolume', 'portworxVolume'],
+  ['azureDisk', 'azureDisk'],
+  ['storageos', 'storageos'],
+  ['projected', 'projected'],
+  ['scaleIO', 'scaleIO'],
+  ['csi', 'csi'],
+  ['ephemeral', 'ephemeral'],
+  ['image', 'image'],
+];
+
+/** Exactly one source per volume: a second one is Forbidden, none is Required. */
+function validateVolumeSource(volume: Obj, at: string): FieldError[] {
+  const errs: FieldError[] = [];
+  let sources = 0;
+  for (const [field, reportedAs] of volumeSources) {
+    if (volume[field] === undefined || volume[field] === null) continue;
+    if (sources > 0) errs.push(FieldError.forbidden(`${at}.${reportedAs}`, 'may not specify more than 1 volume type'));
+    else sources++;
+  }
+  if (sources === 0) errs.push(FieldError.required(at, 'must specify a volume type'));
+  return errs;
+}
+
 /** ValidatePodSpec: the checks learners and graders actually meet. */
 export function validatePodSpec(spec: Obj | undefined, path: string): FieldError[] {
   if (!spec) return [FieldError.required(path, '')];
@@ -102,10 +152,14 @@ export function validatePodSpec(spec: Obj | undefined, path: string): FieldError
   }
   const volumeNames = new Set<string>();
   asArray(spec.volumes).forEach((v, i) => {
+    const at = `${path}.volumes[${i}]`;
+    const volumeErrs = validateVolumeSource(v, at);
     const name = v.name;
-    if (typeof name !== 'string' || !name) errs.push(FieldError.required(`${path}.volumes[${i}].name`, ''));
-    else if (volumeNames.has(name)) errs.push(FieldError.duplicate(`${path}.volumes[${i}].name`, name));
-    else volumeNames.add(name);
+    if (typeof name !== 'string' || !name) volumeErrs.push(FieldError.required(`${at}.name`, ''));
+    else if (volumeNames.has(name)) volumeErrs.push(FieldError.duplicate(`${at}.name`, name));
+    // As upstream, a volume with errors is not registered, so its mounts report it as not found.
+    if (volumeErrs.length === 0) volumeNames.add(String(name));
+    errs.push(...volumeErrs);
   });
   for (const kind of ['containers', 'initContainers'] as const) {
     asArray(spec[kind]).forEach((c, i) => {
