@@ -278,8 +278,9 @@ export class SessionManager {
       signal.throwIfAborted();
       live.capabilities = result.capabilities;
       const ws = workspacePaths(live.row.workspace);
-      await prepareWorkspace(ws, sandbox, this.sandbox, lab, result.kubeconfig, !resuming);
-      if (lab.setup.length && !resuming) {
+      const fresh = !resuming || result.fresh === true;
+      await prepareWorkspace(ws, sandbox, this.sandbox, lab, result.kubeconfig, fresh);
+      if (lab.setup.length && fresh) {
         this.stage(live, { stage: 'installing-add-ons', message: 'Preparing the lab resources' });
         await applySetup(result.kubeconfig, lab);
       }
@@ -410,7 +411,16 @@ export class SessionManager {
       this.terminals.closeAll(live.row.id, terminalClose.reset, 'lab reset');
       const backend = this.backends.get(live.row.backend)!;
       await this.sandbox.release(this.sandboxOf(live), { discard: true });
-      await backend.destroy(id, live.row.workspace);
+      try {
+        await backend.destroy(id, live.row.workspace);
+      } catch (error) {
+        // A cluster that could not be deleted must not be handed back as a fresh one.
+        throw new ApiError(
+          502,
+          'cluster_delete_failed',
+          `The old cluster could not be deleted, so the lab was not reset: ${(error as Error).message}. Try again.`,
+        );
+      }
       live.row.state = 'creating';
       live.row.error = null;
       this.store.setState(id, 'creating');
@@ -430,7 +440,15 @@ export class SessionManager {
       this.terminals.closeAll(live.row.id, terminalClose.ended, 'session ended');
       await this.sandbox.release(this.sandboxOf(live), { discard: true });
       this.releaseUid(live);
-      await this.backends.get(live.row.backend)?.destroy(id, live.row.workspace);
+      // A failed delete is logged and left to the backend's orphan reaper; the session still ends.
+      await this.backends
+        .get(live.row.backend)
+        ?.destroy(id, live.row.workspace)
+        .catch((error: unknown) =>
+          console.error(
+            JSON.stringify({ level: 'error', msg: 'cluster delete failed', session: id, error: String(error) }),
+          ),
+        );
       await rm(live.row.workspace, { recursive: true, force: true });
       live.row.state = 'ended';
       this.store.setState(id, 'ended');

@@ -203,6 +203,35 @@ describe('kind backend: recovery and lifecycle', () => {
     expect(deletes(runner)).toEqual([]);
   });
 
+  it('a resumed session whose cluster is gone gets a new one, marked fresh so lab setup runs again', async () => {
+    const runner = creatingRunner();
+    const { req } = await request({ resuming: true });
+    const result = await new KindBackend({ runner, installId }).provision(req);
+    expect(result.fresh).toBe(true);
+    expect(runner.lines().filter((l) => l.startsWith('kind create'))).toHaveLength(1);
+  });
+
+  it('never reaps a cluster that is being created', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runner = creatingRunner().first('kind create cluster', async (call) => {
+      await gate;
+      const path = call.args[call.args.indexOf('--kubeconfig') + 1]!;
+      await writeFile(path, kind.kubeconfig(clusterName));
+      return { stderr: kind.createSuccess(clusterName, path) };
+    });
+    const backend = new KindBackend({ runner, installId, knownSessions: () => [] });
+    const { req } = await request();
+    const provisioning = backend.provision(req);
+    await expect.poll(() => runner.lines().some((l) => l.startsWith('kind create'))).toBe(true);
+    // Half-created clusters are listed by `kind get clusters` too.
+    runner.first('kind get clusters', { stdout: `${clusterName}\n` }, true);
+    expect(await backend.reapOrphans()).toEqual({ deleted: [], failed: [] });
+    release();
+    await provisioning;
+    expect(deletes(runner)).toEqual([]);
+  });
+
   it("reaps only this install's orphans: another install's lab-* clusters survive", async () => {
     const mine = `lab-${installId}-0a1b2c3d`;
     const myOrphan = `lab-${installId}-deadbeef`;

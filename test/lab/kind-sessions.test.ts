@@ -272,3 +272,27 @@ describe('single-tenant rule', () => {
     }
   });
 });
+
+describe('delete failures', () => {
+  it('End still ends the session (the reaper retries); Reset refuses to hand the old cluster back', async () => {
+    const dataDir = await mkdtemp(join(root, 'data-'));
+    const clusters: string[] = [];
+    const runner = kindHost(() => clusters).first('kind delete cluster', {
+      exitCode: 1,
+      stderr:
+        'ERROR: failed to delete cluster "x": failed to delete nodes: command "docker rm -f -v x-control-plane" failed with error: exit status 1',
+    });
+    const lab = await server(dataDir, runner);
+    try {
+      const a = await lab.sessions.create('learner-g', 'sign-and-verify');
+      await lab.sessions.whenReady(a.id);
+      const reset = (await lab.sessions.reset(a.id, 'learner-g').catch((e: unknown) => e)) as ApiError;
+      expect(reset.code).toBe('cluster_delete_failed');
+      expect(reset.message).toContain('docker rm -f -v');
+      await lab.sessions.end(a.id, 'learner-g');
+      expect(() => lab.sessions.get(a.id)).toThrow('There is no open session');
+    } finally {
+      await lab.close();
+    }
+  });
+});

@@ -17,6 +17,8 @@ export interface ProvisionResult {
   kubeconfig: string;
   namespaceHints: string[];
   capabilities: BackendCapabilities;
+  /** The cluster is new although the session was resuming (it was gone): lab setup must run again. */
+  fresh?: boolean;
 }
 
 /** One way to get a Kubernetes cluster for a lab session. */

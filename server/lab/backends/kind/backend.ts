@@ -192,7 +192,12 @@ export class KindBackend implements ClusterBackend {
         }
       }
     }
-    return { kubeconfig, namespaceHints: ['default'], capabilities: kindCapabilities };
+    return {
+      kubeconfig,
+      namespaceHints: ['default'],
+      capabilities: kindCapabilities,
+      fresh: !exists && Boolean(request.resuming),
+    };
   }
 
   /** Add-ons (re-checked on adoption: the install is idempotent) and personas, then the kubeconfig. */
@@ -362,7 +367,8 @@ export class KindBackend implements ClusterBackend {
    * `lab-*` clusters are never touched. Returns what was deleted and what failed to delete.
    */
   async reapOrphans(): Promise<{ deleted: string[]; failed: Array<{ name: string; error: string }> }> {
-    const known = new Set<string>(this.poolNames());
+    // Clusters being created or held (warm ones included) are never orphans.
+    const known = new Set<string>([...this.poolNames(), ...this.reserved.keys()]);
     for (const s of this.options.knownSessions?.() ?? []) known.add(await this.clusterName(s.id, s.workspace));
     const orphans = (await this.listClusters()).filter((n) => n.startsWith(this.prefix) && !known.has(n));
     const deleted: string[] = [];
