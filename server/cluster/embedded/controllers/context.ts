@@ -7,18 +7,47 @@ import type { ResourceDef } from '../registry/types.ts';
 import type { Store } from '../storage/store.ts';
 import type { KubeObject, OwnerReference } from '../storage/types.ts';
 
+/**
+ * Pod creations per second a cluster's controllers make, after a burst. kube-controller-manager
+ * is bounded the same way (--kube-api-qps 20, --kube-api-burst 30); here it keeps one learner's
+ * 3000-replica Deployment from taking the event loop every other cluster on the server shares.
+ */
+export const podCreationsPerSecond = 100;
+export const podCreationBurst = 100;
+
 /** What controllers share: the registry, the catalog and a way to record Events. */
 export class ControllerContext {
   readonly store: Store;
   readonly registry: Registry;
   readonly catalog: ResourceCatalog;
   readonly nodeName: string;
+  /** The Event each (object, reason, message) was last recorded as, so repeats aggregate without a scan. */
+  private readonly eventNames = new Map<string, string>();
+  private podTokens = podCreationBurst;
+  private podTokensAt = performance.now();
 
   constructor(store: Store, registry: Registry, catalog: ResourceCatalog, nodeName: string) {
     this.store = store;
     this.registry = registry;
     this.catalog = catalog;
     this.nodeName = nodeName;
+  }
+
+  /** Waits for this cluster's turn to create a pod (token bucket: podCreationBurst, then podCreationsPerSecond). */
+  async podCreationTurn(): Promise<void> {
+    const now = performance.now();
+    this.podTokens = Math.min(
+      podCreationBurst,
+      this.podTokens + ((now - this.podTokensAt) / 1000) * podCreationsPerSecond,
+    );
+    this.podTokensAt = now;
+    if (this.podTokens < 1) {
+      const waitMs = ((1 - this.podTokens) / podCreationsPerSecond) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      this.podTokens = 1;
+      this.podTokensAt = performance.now();
+    }
+    this.podTokens -= 1;
   }
 
   def(group: string, plural: string): ResourceDef {
@@ -47,14 +76,16 @@ export class ControllerContext {
   private recordEvent(object: KubeObject, type: string, reason: string, message: string, component: string): void {
     const events = this.def('', 'events');
     const namespace = object.metadata.namespace || 'default';
-    const found = this.store
-      .peek('events', namespace)
-      .find(
-        (e) =>
-          (e.involvedObject as OwnerReference | undefined)?.uid === object.metadata.uid &&
-          e.reason === reason &&
-          e.message === message,
-      );
+    const key = `${namespace}\u0000${object.metadata.uid}\u0000${reason}\u0000${message}`;
+    const known = this.eventNames.get(key);
+    const stored = known === undefined ? undefined : this.store.peekObject('events', namespace, known);
+    const found =
+      stored &&
+      (stored.involvedObject as OwnerReference | undefined)?.uid === object.metadata.uid &&
+      stored.reason === reason &&
+      stored.message === message
+        ? stored
+        : undefined;
     const now = rfc3339();
     if (found) {
       const existing = structuredClone(found);
@@ -64,6 +95,9 @@ export class ControllerContext {
       return;
     }
     const name = `${object.metadata.name}.${randomBytes(8).toString('hex')}`;
+    // Events expire (the store keeps the newest); forget names now and then rather than track each.
+    if (this.eventNames.size > 10_000) this.eventNames.clear();
+    this.eventNames.set(key, name);
     this.registry.writeObject(events, {
       apiVersion: 'v1',
       kind: 'Event',

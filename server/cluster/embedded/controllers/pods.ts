@@ -40,6 +40,7 @@ export class PodLifecycleController implements Controller {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Where the next pod IP search starts, so a deleted pod's address is not reused at once. */
   private nextIp = 2;
+  private usedIps?: { set: Set<string>; at: number };
 
   constructor(ctx: ControllerContext, startDelayMs = 30) {
     this.ctx = ctx;
@@ -112,16 +113,24 @@ export class PodLifecycleController implements Controller {
 
   /** The next address of the node's pod CIDR (10.244.0.0/24) that no live pod holds. */
   private freePodIp(): string {
-    const used = new Set<string>();
-    for (const p of this.ctx.store.peek('pods')) {
-      const ip = (p.status as Obj | undefined)?.podIP;
-      const phase = (p.status as Obj | undefined)?.phase;
-      if (typeof ip === 'string' && phase !== 'Succeeded' && phase !== 'Failed') used.add(ip);
+    // Scanning every pod for every pod started is quadratic (1000 replicas): the set of
+    // addresses in use is rebuilt at most every 200 ms, and what this controller hands out is added.
+    const now = performance.now();
+    if (!this.usedIps || now - this.usedIps.at > 200) {
+      const set = new Set<string>();
+      for (const p of this.ctx.store.peek('pods')) {
+        const ip = (p.status as Obj | undefined)?.podIP;
+        const phase = (p.status as Obj | undefined)?.phase;
+        if (typeof ip === 'string' && phase !== 'Succeeded' && phase !== 'Failed') set.add(ip);
+      }
+      this.usedIps = { set, at: now };
     }
+    const used = this.usedIps.set;
     for (let i = 0; i < 253; i++) {
       const candidate = `10.244.0.${((this.nextIp - 2 + i) % 253) + 2}`;
       if (!used.has(candidate)) {
         this.nextIp = ((this.nextIp - 2 + i + 1) % 253) + 2;
+        used.add(candidate);
         return candidate;
       }
     }

@@ -75,6 +75,7 @@ async function reconcilePods(
         metadata: { ...structuredClone(meta), ...name(i), namespace, ownerReferences: [ownerRef(owner)] },
         spec: structuredClone(template.spec ?? {}),
       } as KubeObject;
+      await ctx.podCreationTurn();
       try {
         const created = await ctx.registry.create(podsDef, namespace, pod, {
           user: ctx.user(controllerName),

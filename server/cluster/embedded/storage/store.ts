@@ -117,6 +117,11 @@ export class Store {
     return found ? structuredClone(found) : undefined;
   }
 
+  /** One stored object, not copied: it must not be changed (hot read-only paths, like peek). */
+  peekObject(resource: string, namespace: string, name: string): KubeObject | undefined {
+    return this.bucket(resource, namespace)?.get(name);
+  }
+
   /** Objects of one resource, optionally in one namespace, sorted by namespace then name. */
   list(resource: string, namespace?: string): KubeObject[] {
     return [...this.peek(resource, namespace)].sort(byNamespaceThenName).map((o) => structuredClone(o));
