@@ -7,6 +7,8 @@ export interface ServerConfig {
   host: string;
   /** Sessions, workspaces and the SQLite database. */
   dataDir: string;
+  /** Accounts, classes and progress: a postgres:// URL for replicas sharing them; default the SQLite file. */
+  database?: string;
   backend: 'embedded' | 'kind' | 'auto';
   /** kind on a non-loopback bind: the operator accepts that kind is single-tenant. */
   kindSharedHost: boolean;
@@ -83,6 +85,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       host: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      database: { type: 'string' },
       backend: { type: 'string' },
       'public-url': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean', default: false },
@@ -115,6 +118,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     if (!m) throw new ConfigError(`--kind-warm-pool takes lab=count pairs such as sign-and-verify=2, got "${entry}"`);
     kindWarmPool[m[1]!] = Number(m[2]);
   }
+  const database = values.database ?? env.LAB_DATABASE;
+  if (database !== undefined && !/^postgres(ql)?:\/\/./.test(database))
+    throw new ConfigError(
+      `--database takes a postgres://user:password@host/db URL (the default is SQLite in the data directory), got "${database}"`,
+    );
   const r = defaultResourceLimits;
   const q = defaultClusterQuota;
   return {
@@ -122,6 +130,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     host: values.host ?? env.HOST ?? '127.0.0.1',
     skipBuild: values['no-build'] ?? false,
     dataDir: values['data-dir'] ?? env.LAB_DATA_DIR ?? 'var',
+    database,
     backend: backend as ServerConfig['backend'],
     kindSharedHost: (values['kind-shared-host'] ?? false) || env.LAB_KIND_SHARED_HOST === '1',
     kindWarmPool,

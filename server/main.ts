@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   });
   const lab = await createLabServer({
     dataDir: resolve(projectRoot, config.dataDir),
+    database: config.database,
     labsDir: join(projectRoot, 'labs'),
     backend: config.backend,
     host: config.host,

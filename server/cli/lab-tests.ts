@@ -10,6 +10,7 @@ import type { ClusterBackend } from '../lab/backends/types.ts';
 import { loadLabs, type CatalogLab } from '../labs/catalog.ts';
 import { SessionManager } from '../lab/sessions.ts';
 import { LabStore } from '../lab/store.ts';
+import { openClassroomStore } from '../lab/store/open.ts';
 import type { Terminal } from '../lab/terminals.ts';
 import { toolInstalled } from '../lab/tools.ts';
 import type { LearnerAccess } from '../lab/learner-access.ts';
@@ -79,6 +80,7 @@ export async function testLabs(
   }
   const sessions = new SessionManager({
     store,
+    progress: await openClassroomStore(undefined, store),
     labs,
     backends,
     dataDir,

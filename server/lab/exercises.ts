@@ -10,7 +10,8 @@ import {
 import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
 import type { CatalogLab } from '../labs/catalog.ts';
 import type { LearnerAccess } from './learner-access.ts';
-import type { LabStore, SessionRow } from './store.ts';
+import type { SessionRow } from './store.ts';
+import type { ProgressStore } from './store/types.ts';
 import { workspacePaths } from './workspace.ts';
 
 /** What exercises need from the session lifecycle. */
@@ -26,10 +27,10 @@ export interface SessionLookup {
 /** The exercise side of a lab: check (graded against the session), hints, solution and progress. */
 export class Exercises {
   private readonly sessions: SessionLookup;
-  private readonly store: LabStore;
+  private readonly store: ProgressStore;
   private readonly metrics: EventEmitter;
 
-  constructor(sessions: SessionLookup, store: LabStore, metrics: EventEmitter) {
+  constructor(sessions: SessionLookup, store: ProgressStore, metrics: EventEmitter) {
     this.sessions = sessions;
     this.store = store;
     this.metrics = metrics;
@@ -54,7 +55,7 @@ export class Exercises {
         ...options,
         backend: row.backend,
       });
-      this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
+      await this.store.recordAttempt(learner, lab.id, exerciseId, result.passed, result.results);
       this.metrics.emit('grader', result.passed ? 'pass' : 'fail');
       this.sessions.touch(id);
       return result;
@@ -71,20 +72,20 @@ export class Exercises {
   }
 
   /** Unlocks and returns the hints shown so far (one more each call). */
-  hint(learner: string, labId: string, exerciseId: string, locale: Locale): HintResult {
+  async hint(learner: string, labId: string, exerciseId: string, locale: Locale): Promise<HintResult> {
     const exercise = this.exercise(labId, exerciseId);
-    const shown = this.store.showHint(learner, labId, exerciseId, exercise.hints.length);
+    const shown = await this.store.showHint(learner, labId, exerciseId, exercise.hints.length);
     return { hints: exercise.hints.slice(0, shown).map((h) => h[locale]), remaining: exercise.hints.length - shown };
   }
 
   /** The reference solution; showing it is recorded in the learner's progress. */
-  solution(learner: string, labId: string, exerciseId: string): SolutionResult {
+  async solution(learner: string, labId: string, exerciseId: string): Promise<SolutionResult> {
     const exercise = this.exercise(labId, exerciseId);
-    this.store.recordSolutionShown(learner, labId, exerciseId);
+    await this.store.recordSolutionShown(learner, labId, exerciseId);
     return { commands: exercise.solution.commands ?? [], files: exercise.solution.files ?? {} };
   }
 
-  progress(learner: string, labId?: string): ProgressEntry[] {
+  progress(learner: string, labId?: string): Promise<ProgressEntry[]> {
     return this.store.progressFor(learner, labId);
   }
 }

@@ -150,7 +150,7 @@ export function createLabHttp(
       return sendJson(
         res,
         200,
-        { progress: sessions.exercises.progress(learner.id, url.searchParams.get('lab') ?? undefined) },
+        { progress: await sessions.exercises.progress(learner.id, url.searchParams.get('lab') ?? undefined) },
         cookieHeader,
       );
     }
@@ -182,8 +182,8 @@ export function createLabHttp(
       }
       const lab = labId ?? sessions.get(sessionId!, learner.id).labId;
       if (action === 'hint')
-        return sendJson(res, 200, sessions.exercises.hint(learner.id, lab, exerciseId, locale), cookieHeader);
-      return sendJson(res, 200, sessions.exercises.solution(learner.id, lab, exerciseId), cookieHeader);
+        return sendJson(res, 200, await sessions.exercises.hint(learner.id, lab, exerciseId, locale), cookieHeader);
+      return sendJson(res, 200, await sessions.exercises.solution(learner.id, lab, exerciseId), cookieHeader);
     }
     const closing = /^\/api\/sessions\/([a-f0-9]{32})\/terminals\/([a-z0-9-]{1,32})$/.exec(path);
     if (closing && method === 'DELETE') {

@@ -14,11 +14,15 @@ import { loadLabs } from '../labs/catalog.ts';
 import { createMetrics } from './metrics.ts';
 import { SessionManager, type SessionLimits } from './sessions.ts';
 import { LabStore } from './store.ts';
+import { openClassroomStore } from './store/open.ts';
+import type { ClassroomStore } from './store/types.ts';
 import { prepareDataDir } from './workspace.ts';
 import { isLoopback } from '../http/security.ts';
 
 export interface LabServerOptions {
   dataDir: string;
+  /** Accounts, classes and progress: a postgres:// URL, or (default) the SQLite file in dataDir. */
+  database?: string;
   labsDir: string;
   /** embedded, kind, or auto (each lab's first supported backend). */
   backend?: 'embedded' | 'kind' | 'auto';
@@ -49,6 +53,7 @@ export interface LabServerOptions {
 export interface LabServer {
   http: LabHttp;
   sessions: SessionManager;
+  classroom: ClassroomStore;
   embedded: EmbeddedBackend;
   sandbox: Sandbox;
   /** The kind backend when it passed its preflight. */
@@ -70,6 +75,7 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   });
   await prepareDataDir(options.dataDir, sandbox.isolated);
   const store = new LabStore(join(options.dataDir, 'lab.sqlite'));
+  const classroom = await openClassroomStore(options.database, store);
   const labs = await loadLabs(options.labsDir);
   const embedded = new EmbeddedBackend({ quota: options.clusterQuota });
   const backends: ClusterBackend[] = options.backends ?? [embedded];
@@ -100,6 +106,7 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   }
   const sessions = new SessionManager({
     store,
+    progress: classroom,
     labs,
     backends,
     dataDir: options.dataDir,
@@ -118,12 +125,14 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   return {
     http,
     sessions,
+    classroom,
     embedded,
     sandbox,
     kind,
     async close() {
       kind?.stopReaper();
       await sessions.shutdown();
+      await classroom.close();
       store.close();
     },
   };

@@ -17,6 +17,7 @@ import {
   type StageEvent,
 } from '../../src/contracts/protocol.ts';
 import type { LabStore, SessionRow } from './store.ts';
+import type { ProgressStore } from './store/types.ts';
 import { Exercises } from './exercises.ts';
 import { SessionTerminals } from './session-terminals.ts';
 import type { Terminal } from './terminals.ts';
@@ -84,6 +85,8 @@ export class SessionManager {
 
   constructor(options: {
     store: LabStore;
+    /** Exercise progress (the classroom store: this server's SQLite file, or a shared PostgreSQL). */
+    progress: ProgressStore;
     labs: Map<string, CatalogLab>;
     backends: ClusterBackend[];
     dataDir: string;
@@ -112,7 +115,7 @@ export class SessionManager {
         touch: (id) => this.touch(id),
         learner: (id) => this.learner(id),
       },
-      this.store,
+      options.progress,
       this.metrics,
     );
   }

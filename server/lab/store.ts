@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import type { SessionState } from '../../src/contracts/protocol.ts';
+import { SqliteDriver } from './store/sqlite-driver.ts';
 
 export interface SessionRow {
   id: string;
@@ -17,9 +18,14 @@ export interface SessionRow {
   uid: number | null;
 }
 
-/** Sessions and progress in SQLite (node:sqlite), so a restarted server resumes them. */
+/**
+ * This replica's lab sessions in SQLite (node:sqlite), so a restarted server resumes them. Sessions
+ * live where their workspaces are; accounts, classes and progress are the classroom store's
+ * (store/), on this same file by default.
+ */
 export class LabStore {
   private readonly db: DatabaseSync;
+  private driver?: SqliteDriver;
 
   constructor(path: string) {
     // Owner-only from the first byte: it holds every session token. SQLite gives its
@@ -34,88 +40,14 @@ export class LabStore {
         created_at INTEGER NOT NULL, last_active INTEGER NOT NULL, error TEXT
       );
       CREATE INDEX IF NOT EXISTS sessions_learner ON sessions(learner);
-      CREATE TABLE IF NOT EXISTS progress (
-        learner TEXT NOT NULL, lab_id TEXT NOT NULL, exercise_id TEXT NOT NULL,
-        passed INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-        hints_shown INTEGER NOT NULL DEFAULT 0, solution_shown INTEGER NOT NULL DEFAULT 0,
-        updated_at INTEGER NOT NULL,
-        PRIMARY KEY (learner, lab_id, exercise_id)
-      );
-      CREATE TABLE IF NOT EXISTS attempts (
-        learner TEXT NOT NULL, lab_id TEXT NOT NULL, exercise_id TEXT NOT NULL,
-        passed INTEGER NOT NULL, results TEXT NOT NULL, at INTEGER NOT NULL
-      );
     `);
     const columns = this.db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === 'uid')) this.db.exec('ALTER TABLE sessions ADD COLUMN uid INTEGER');
   }
 
-  private ensureProgress(learner: string, lab: string, exercise: string): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO progress (learner, lab_id, exercise_id, updated_at) VALUES (?, ?, ?, ?)')
-      .run(learner, lab, exercise, Date.now());
-  }
-
-  /** Records a Check: the attempt, and the exercise's progress (passed stays passed). */
-  recordAttempt(learner: string, lab: string, exercise: string, passed: boolean, results: unknown): void {
-    this.ensureProgress(learner, lab, exercise);
-    const now = Date.now();
-    this.db
-      .prepare('INSERT INTO attempts (learner, lab_id, exercise_id, passed, results, at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(learner, lab, exercise, passed ? 1 : 0, JSON.stringify(results), now);
-    this.db
-      .prepare(
-        'UPDATE progress SET attempts = attempts + 1, passed = MAX(passed, ?), updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
-      )
-      .run(passed ? 1 : 0, now, learner, lab, exercise);
-  }
-
-  /** Unlocks the next hint; returns how many are shown now. */
-  showHint(learner: string, lab: string, exercise: string, available: number): number {
-    this.ensureProgress(learner, lab, exercise);
-    this.db
-      .prepare(
-        'UPDATE progress SET hints_shown = MIN(hints_shown + 1, ?), updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
-      )
-      .run(available, Date.now(), learner, lab, exercise);
-    return this.progressFor(learner, lab).find((p) => p.exercise === exercise)?.hintsShown ?? 0;
-  }
-
-  recordSolutionShown(learner: string, lab: string, exercise: string): void {
-    this.ensureProgress(learner, lab, exercise);
-    this.db
-      .prepare(
-        'UPDATE progress SET solution_shown = 1, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
-      )
-      .run(Date.now(), learner, lab, exercise);
-  }
-
-  progressFor(
-    learner: string,
-    lab?: string,
-  ): Array<{
-    lab: string;
-    exercise: string;
-    passed: boolean;
-    attempts: number;
-    hintsShown: number;
-    solutionShown: boolean;
-  }> {
-    const rows = (
-      lab
-        ? this.db
-            .prepare('SELECT * FROM progress WHERE learner = ? AND lab_id = ? ORDER BY lab_id, exercise_id')
-            .all(learner, lab)
-        : this.db.prepare('SELECT * FROM progress WHERE learner = ? ORDER BY lab_id, exercise_id').all(learner)
-    ) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      lab: String(r.lab_id),
-      exercise: String(r.exercise_id),
-      passed: Number(r.passed) === 1,
-      attempts: Number(r.attempts),
-      hintsShown: Number(r.hints_shown),
-      solutionShown: Number(r.solution_shown) === 1,
-    }));
+  /** The classroom store's SQLite driver on this same connection (one connection: no lock fights). */
+  sqlDriver(): SqliteDriver {
+    return (this.driver ??= new SqliteDriver(this.db));
   }
 
   private row(r: Record<string, unknown> | undefined): SessionRow | undefined {
@@ -187,6 +119,6 @@ export class LabStore {
   }
 
   close(): void {
-    this.db.close();
+    if (this.db.isOpen) this.db.close();
   }
 }

@@ -9,6 +9,7 @@ import { EmbeddedBackend } from '../../server/lab/backends/embedded.ts';
 import { loadLabs } from '../../server/labs/catalog.ts';
 import { SessionManager } from '../../server/lab/sessions.ts';
 import { LabStore } from '../../server/lab/store.ts';
+import { openClassroomStore } from '../../server/lab/store/open.ts';
 import { projectRoot } from '../helpers/project.ts';
 
 setFlagsFromString('--expose_gc');
@@ -53,6 +54,7 @@ describe('100 embedded sessions created and ended', () => {
     const store = new LabStore(join(dataDir, 'lab.sqlite'));
     const sessions = new SessionManager({
       store,
+      progress: await openClassroomStore(undefined, store),
       labs: await loadLabs(join(projectRoot, 'labs')),
       backends: [new EmbeddedBackend()],
       dataDir,

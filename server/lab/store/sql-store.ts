@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
+import type { Row, SqlDriver } from './driver.ts';
+import { migrate } from './migrations.ts';
+import {
+  AccountConflictError,
+  type Account,
+  type AuthSession,
+  type ClassroomStore,
+  type NewAccount,
+  type Role,
+} from './types.ts';
+
+function account(r: Row): Account {
+  return {
+    id: String(r.id),
+    username: String(r.username),
+    email: r.email === null || r.email === undefined ? null : String(r.email),
+    role: String(r.role) as Role,
+    learnerId: String(r.learner_id),
+    createdAt: Number(r.created_at),
+  };
+}
+
+function progressEntry(r: Row): ProgressEntry {
+  return {
+    lab: String(r.lab_id),
+    exercise: String(r.exercise_id),
+    passed: Number(r.passed) === 1,
+    attempts: Number(r.attempts),
+    hintsShown: Number(r.hints_shown),
+    solutionShown: Number(r.solution_shown) === 1,
+  };
+}
+
+/** A unique-constraint violation, named the same way by both databases' messages. */
+function uniqueViolation(error: unknown): 'username' | 'email' | undefined {
+  const text = String((error as { message?: string }).message ?? error);
+  if (!/unique/i.test(text)) return undefined;
+  if (/email/i.test(text)) return 'email';
+  return 'username';
+}
+
+/** The one ClassroomStore: the same SQL on SQLite and PostgreSQL, through a SqlDriver. */
+export class SqlClassroomStore implements ClassroomStore {
+  private readonly db: SqlDriver;
+
+  private constructor(db: SqlDriver) {
+    this.db = db;
+  }
+
+  /** Opens the store on a driver, migrating its schema first. */
+  static async open(db: SqlDriver): Promise<SqlClassroomStore> {
+    await migrate(db);
+    return new SqlClassroomStore(db);
+  }
+
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.db.dialect;
+  }
+
+  // --- progress -------------------------------------------------------------
+
+  private async ensureProgress(db: SqlDriver, learner: string, lab: string, exercise: string): Promise<void> {
+    await db.run(
+      'INSERT INTO progress (learner, lab_id, exercise_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [learner, lab, exercise, Date.now()],
+    );
+  }
+
+  recordAttempt(learner: string, lab: string, exercise: string, passed: boolean, results: unknown): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await this.ensureProgress(tx, learner, lab, exercise);
+      const now = Date.now();
+      await tx.run(
+        'INSERT INTO attempts (learner, lab_id, exercise_id, passed, results, at) VALUES (?, ?, ?, ?, ?, ?)',
+        [learner, lab, exercise, passed ? 1 : 0, JSON.stringify(results), now],
+      );
+      // Passed stays passed.
+      await tx.run(
+        'UPDATE progress SET attempts = attempts + 1, passed = CASE WHEN ? = 1 THEN 1 ELSE passed END, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
+        [passed ? 1 : 0, now, learner, lab, exercise],
+      );
+    });
+  }
+
+  showHint(learner: string, lab: string, exercise: string, available: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await this.ensureProgress(tx, learner, lab, exercise);
+      await tx.run(
+        'UPDATE progress SET hints_shown = CASE WHEN hints_shown < ? THEN hints_shown + 1 ELSE hints_shown END, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
+        [available, Date.now(), learner, lab, exercise],
+      );
+      const [row] = await tx.all(
+        'SELECT hints_shown FROM progress WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
+        [learner, lab, exercise],
+      );
+      return Number(row?.hints_shown ?? 0);
+    });
+  }
+
+  recordSolutionShown(learner: string, lab: string, exercise: string): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await this.ensureProgress(tx, learner, lab, exercise);
+      await tx.run(
+        'UPDATE progress SET solution_shown = 1, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
+        [Date.now(), learner, lab, exercise],
+      );
+    });
+  }
+
+  async progressFor(learner: string, lab?: string): Promise<ProgressEntry[]> {
+    const rows = lab
+      ? await this.db.all('SELECT * FROM progress WHERE learner = ? AND lab_id = ? ORDER BY lab_id, exercise_id', [
+          learner,
+          lab,
+        ])
+      : await this.db.all('SELECT * FROM progress WHERE learner = ? ORDER BY lab_id, exercise_id', [learner]);
+    return rows.map(progressEntry);
+  }
+
+  mergeProgress(from: string, into: string): Promise<void> {
+    if (from === into) return Promise.resolve();
+    return this.db.transaction(async (tx) => {
+      for (const r of await tx.all('SELECT * FROM progress WHERE learner = ?', [from])) {
+        await this.ensureProgress(tx, into, String(r.lab_id), String(r.exercise_id));
+        await tx.run(
+          `UPDATE progress SET attempts = attempts + ?,
+             passed = CASE WHEN ? = 1 THEN 1 ELSE passed END,
+             hints_shown = CASE WHEN hints_shown < ? THEN ? ELSE hints_shown END,
+             solution_shown = CASE WHEN ? = 1 THEN 1 ELSE solution_shown END,
+             updated_at = ?
+           WHERE learner = ? AND lab_id = ? AND exercise_id = ?`,
+          [
+            Number(r.attempts),
+            Number(r.passed),
+            Number(r.hints_shown),
+            Number(r.hints_shown),
+            Number(r.solution_shown),
+            Date.now(),
+            into,
+            r.lab_id,
+            r.exercise_id,
+          ],
+        );
+      }
+      await tx.run('DELETE FROM progress WHERE learner = ?', [from]);
+      await tx.run('UPDATE attempts SET learner = ? WHERE learner = ?', [into, from]);
+    });
+  }
+
+  // --- accounts -------------------------------------------------------------
+
+  async createAccount(input: NewAccount): Promise<Account> {
+    const id = randomBytes(12).toString('base64url');
+    const email = input.email ? input.email.trim().toLowerCase() : null;
+    const createdAt = Date.now();
+    try {
+      await this.db.run(
+        'INSERT INTO accounts (id, username, email, password_hash, role, learner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [id, input.username.trim().toLowerCase(), email, input.passwordHash, input.role, input.learnerId, createdAt],
+      );
+    } catch (error) {
+      const field = uniqueViolation(error);
+      if (field && /learner_id/i.test(String(error))) throw error;
+      if (field) throw new AccountConflictError(field);
+      throw error;
+    }
+    return (await this.accountById(id))!;
+  }
+
+  async accountByLogin(login: string): Promise<(Account & { passwordHash: string }) | undefined> {
+    const key = login.trim().toLowerCase();
+    const [row] = await this.db.all('SELECT * FROM accounts WHERE username = ? OR email = ?', [key, key]);
+    return row ? { ...account(row), passwordHash: String(row.password_hash) } : undefined;
+  }
+
+  async accountById(id: string): Promise<Account | undefined> {
+    const [row] = await this.db.all('SELECT * FROM accounts WHERE id = ?', [id]);
+    return row ? account(row) : undefined;
+  }
+
+  async setRole(id: string, role: Role): Promise<void> {
+    await this.db.run('UPDATE accounts SET role = ? WHERE id = ?', [role, id]);
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('UPDATE accounts SET password_hash = ? WHERE id = ?', [passwordHash, id]);
+      // A new password signs every other browser out.
+      await tx.run('DELETE FROM auth_sessions WHERE account_id = ?', [id]);
+    });
+  }
+
+  deleteAccount(id: string): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.all('SELECT learner_id FROM accounts WHERE id = ?', [id]);
+      if (!row) return;
+      await tx.run('DELETE FROM auth_sessions WHERE account_id = ?', [id]);
+      await tx.run('DELETE FROM progress WHERE learner = ?', [row.learner_id]);
+      await tx.run('DELETE FROM attempts WHERE learner = ?', [row.learner_id]);
+      await tx.run('DELETE FROM accounts WHERE id = ?', [id]);
+    });
+  }
+
+  async createAuthSession(tokenHash: string, accountId: string, csrfToken: string, expiresAt: number): Promise<void> {
+    await this.db.run(
+      'INSERT INTO auth_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      [tokenHash, accountId, csrfToken, Date.now(), expiresAt],
+    );
+  }
+
+  async authSession(tokenHash: string, now = Date.now()): Promise<AuthSession | undefined> {
+    const [row] = await this.db.all(
+      'SELECT a.*, s.csrf_token, s.expires_at FROM auth_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?',
+      [tokenHash],
+    );
+    if (!row) return undefined;
+    if (Number(row.expires_at) <= now) {
+      await this.deleteAuthSession(tokenHash);
+      return undefined;
+    }
+    return { account: account(row), csrfToken: String(row.csrf_token), expiresAt: Number(row.expires_at) };
+  }
+
+  async deleteAuthSession(tokenHash: string): Promise<void> {
+    await this.db.run('DELETE FROM auth_sessions WHERE token_hash = ?', [tokenHash]);
+  }
+
+  noteSignInFailure(key: string, windowMs: number, now = Date.now()): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO sign_in_failures (key, failures, window_start) VALUES (?, 0, ?) ON CONFLICT (key) DO UPDATE
+           SET failures = CASE WHEN sign_in_failures.window_start <= ? THEN 0 ELSE sign_in_failures.failures END,
+               window_start = CASE WHEN sign_in_failures.window_start <= ? THEN ? ELSE sign_in_failures.window_start END`,
+        [key, now, now - windowMs, now - windowMs, now],
+      );
+      await tx.run('UPDATE sign_in_failures SET failures = failures + 1 WHERE key = ?', [key]);
+      const [row] = await tx.all('SELECT failures FROM sign_in_failures WHERE key = ?', [key]);
+      return Number(row?.failures ?? 0);
+    });
+  }
+
+  async signInFailures(key: string, windowMs: number, now = Date.now()): Promise<number> {
+    const [row] = await this.db.all('SELECT failures, window_start FROM sign_in_failures WHERE key = ?', [key]);
+    if (!row || Number(row.window_start) <= now - windowMs) return 0;
+    return Number(row.failures);
+  }
+
+  async clearSignInFailures(key: string): Promise<void> {
+    await this.db.run('DELETE FROM sign_in_failures WHERE key = ?', [key]);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,75 @@
+import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
+
+export type Role = 'learner' | 'instructor' | 'admin';
+export const roles: readonly Role[] = ['learner', 'instructor', 'admin'];
+
+export interface Account {
+  id: string;
+  username: string;
+  email: string | null;
+  role: Role;
+  /** The learner id progress and lab sessions are kept under (the anonymous id it claimed, if any). */
+  learnerId: string;
+  createdAt: number;
+}
+
+export interface NewAccount {
+  username: string;
+  email?: string | null;
+  passwordHash: string;
+  role: Role;
+  learnerId: string;
+}
+
+/** A sign-in: the cookie's token is stored only as its hash. */
+export interface AuthSession {
+  account: Account;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+/** Exercise progress: what a learner did in each exercise. */
+export interface ProgressStore {
+  recordAttempt(learner: string, lab: string, exercise: string, passed: boolean, results: unknown): Promise<void>;
+  /** Unlocks the next hint (at most `available`); returns how many are shown now. */
+  showHint(learner: string, lab: string, exercise: string, available: number): Promise<number>;
+  recordSolutionShown(learner: string, lab: string, exercise: string): Promise<void>;
+  progressFor(learner: string, lab?: string): Promise<ProgressEntry[]>;
+  /** Moves one learner id's progress into another's (claiming anonymous use); passed, hints and solutions add up. */
+  mergeProgress(from: string, into: string): Promise<void>;
+}
+
+export class AccountConflictError extends Error {
+  readonly field: 'username' | 'email';
+  constructor(field: 'username' | 'email') {
+    super(`That ${field} is taken.`);
+    this.field = field;
+  }
+}
+
+export interface AccountStore {
+  createAccount(account: NewAccount): Promise<Account>;
+  /** By username or email, case-insensitively; with the password hash to verify. */
+  accountByLogin(login: string): Promise<(Account & { passwordHash: string }) | undefined>;
+  accountById(id: string): Promise<Account | undefined>;
+  setRole(id: string, role: Role): Promise<void>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** The account, its sign-ins and all its learner data. */
+  deleteAccount(id: string): Promise<void>;
+
+  createAuthSession(tokenHash: string, accountId: string, csrfToken: string, expiresAt: number): Promise<void>;
+  /** The live sign-in with this token hash (expired ones are gone). */
+  authSession(tokenHash: string, now?: number): Promise<AuthSession | undefined>;
+  deleteAuthSession(tokenHash: string): Promise<void>;
+
+  /** Counts a failed sign-in for `key` in a window of `windowMs`; returns the failures in the current window. */
+  noteSignInFailure(key: string, windowMs: number, now?: number): Promise<number>;
+  signInFailures(key: string, windowMs: number, now?: number): Promise<number>;
+  clearSignInFailures(key: string): Promise<void>;
+}
+
+/** Accounts, classes and progress: SQLite by default, PostgreSQL for replicas sharing them. */
+export interface ClassroomStore extends ProgressStore, AccountStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
