@@ -197,3 +197,26 @@ describe.skipIf(binaries.length === 0).each(binaries)('bootstrap RBAC policy wit
     expect(await can('get', 'leases/kube-scheduler', '-n', 'kube-system', '--as=system:kube-scheduler')).toBe('yes\n');
   });
 });
+
+// Clusters share their bootstrap objects' rules in memory (frozen); a change in one cluster
+// must never show in another (one learner can never reach another's cluster).
+const latest = kubectlBinaries(['1.33'])[0];
+describe.skipIf(!latest)('bootstrap objects stay per cluster', () => {
+  const a = new KubectlHarness(latest?.path ?? 'kubectl');
+  const b = new KubectlHarness(latest?.path ?? 'kubectl');
+  beforeAll(() => Promise.all([a.start(), b.start()]).then(() => undefined), 60_000);
+  afterAll(() => Promise.all([a.stop(), b.stop()]));
+
+  it('a patched default ClusterRole changes in its own cluster only', async () => {
+    const patch = '[{"op":"add","path":"/rules/0/verbs/-","value":"get"}]';
+    expect((await a.run(['patch', 'clusterrole', 'system:kube-dns', '--type=json', '-p', patch])).stdout).toBe(
+      'clusterrole.rbac.authorization.k8s.io/system:kube-dns patched\n',
+    );
+    expect((await a.run(['label', 'clusterrole', 'system:kube-dns', 'changed=yes'])).code).toBe(0);
+    const verbs = ['get', 'clusterrole', 'system:kube-dns', '-o', 'jsonpath={.rules[0].verbs} {.metadata.labels}'];
+    expect((await a.run(verbs)).stdout).toBe(
+      '["list","watch","get"] {"changed":"yes","kubernetes.io/bootstrapping":"rbac-defaults"}',
+    );
+    expect((await b.run(verbs)).stdout).toBe('["list","watch"] {"kubernetes.io/bootstrapping":"rbac-defaults"}');
+  });
+});

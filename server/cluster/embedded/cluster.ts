@@ -113,6 +113,62 @@ interface Secrets {
   serviceAccountKey?: string;
 }
 
+let bootstrapPolicy: ReadonlyArray<{ resource: string; object: KubeObject }> | undefined;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * The default objects other parts of kube-apiserver create at start (~140), made once per
+ * process and deep-frozen: every cluster shares their rules, subjects and specs (stored
+ * objects are never changed in place; a write stores a new copy), so an idle cluster stays
+ * small, and freezing makes a stray in-place change fail instead of reaching other clusters.
+ */
+function bootstrapPolicyTemplates(): ReadonlyArray<{ resource: string; object: KubeObject }> {
+  if (bootstrapPolicy) return bootstrapPolicy;
+  const items: Array<{ resource: string; object: KubeObject }> = [
+    ...bootstrapClusterRoles.map((object) => ({ resource: 'clusterroles.rbac.authorization.k8s.io', object })),
+    ...bootstrapClusterRoleBindings.map((object) => ({
+      resource: 'clusterrolebindings.rbac.authorization.k8s.io',
+      object,
+    })),
+    ...bootstrapRoles.map((object) => ({ resource: 'roles.rbac.authorization.k8s.io', object })),
+    ...bootstrapRoleBindings.map((object) => ({ resource: 'rolebindings.rbac.authorization.k8s.io', object })),
+    ...systemPriorityClasses.map((pc) => ({
+      resource: 'priorityclasses.scheduling.k8s.io',
+      object: {
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name: pc.name },
+        value: pc.value,
+        description: pc.description,
+        preemptionPolicy: 'PreemptLowerPriority',
+      } as KubeObject,
+    })),
+    ...mandatoryPriorityLevels.map((object) => ({
+      resource: 'prioritylevelconfigurations.flowcontrol.apiserver.k8s.io',
+      object,
+    })),
+    ...mandatoryFlowSchemas.map((fs) => {
+      const level = String(
+        (fs.spec as { priorityLevelConfiguration: { name: string } }).priorityLevelConfiguration.name,
+      );
+      const message = `This FlowSchema references the PriorityLevelConfiguration object named "${level}" and it exists`;
+      return {
+        resource: 'flowschemas.flowcontrol.apiserver.k8s.io',
+        object: { ...fs, status: { conditions: [{ type: 'Dangling', status: 'False', reason: 'Found', message }] } },
+      };
+    }),
+  ];
+  bootstrapPolicy = deepFreeze(JSON.parse(JSON.stringify(items)) as Array<{ resource: string; object: KubeObject }>);
+  return bootstrapPolicy;
+}
+
 function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
   const now = rfc3339();
   const namespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({
@@ -377,51 +433,19 @@ export class EmbeddedCluster {
     return this;
   }
 
-  /** Creates the default RBAC roles and bindings that are missing (kube-apiserver's bootstrap policy). */
+  /** Creates the default objects that are missing: RBAC bootstrap policy, PriorityClasses, APF config. */
   private ensureBootstrapPolicy(): void {
     const now = rfc3339();
-    const ensure = (resource: string, object: KubeObject) => {
-      if (this.store.get(resource, object.metadata.namespace ?? '', object.metadata.name ?? '')) return;
-      const copy = structuredClone(object);
-      copy.metadata.uid = randomUUID();
-      copy.metadata.creationTimestamp = now;
-      this.store.put(resource, copy);
-    };
-    for (const role of bootstrapClusterRoles) ensure('clusterroles.rbac.authorization.k8s.io', role);
-    for (const binding of bootstrapClusterRoleBindings)
-      ensure('clusterrolebindings.rbac.authorization.k8s.io', binding);
-    for (const role of bootstrapRoles) ensure('roles.rbac.authorization.k8s.io', role);
-    for (const binding of bootstrapRoleBindings) ensure('rolebindings.rbac.authorization.k8s.io', binding);
-    // Objects other parts of kube-apiserver create at start: system PriorityClasses, APF's mandatory config.
-    for (const pc of systemPriorityClasses)
-      ensure('priorityclasses.scheduling.k8s.io', {
-        apiVersion: 'scheduling.k8s.io/v1',
-        kind: 'PriorityClass',
-        metadata: { name: pc.name },
-        value: pc.value,
-        description: pc.description,
-        preemptionPolicy: 'PreemptLowerPriority',
-      });
-    for (const plc of mandatoryPriorityLevels) ensure('prioritylevelconfigurations.flowcontrol.apiserver.k8s.io', plc);
-    for (const fs of mandatoryFlowSchemas) {
-      const level = String(
-        (fs.spec as { priorityLevelConfiguration: { name: string } }).priorityLevelConfiguration.name,
-      );
-      ensure('flowschemas.flowcontrol.apiserver.k8s.io', {
-        ...fs,
-        status: {
-          conditions: [
-            {
-              type: 'Dangling',
-              status: 'False',
-              lastTransitionTime: now,
-              reason: 'Found',
-              message: `This FlowSchema references the PriorityLevelConfiguration object named "${level}" and it exists`,
-            },
-          ],
-        },
-      });
-    }
+    this.store.seed(
+      bootstrapPolicyTemplates().map(({ resource, object }) => {
+        const metadata = { ...object.metadata, uid: randomUUID(), creationTimestamp: now };
+        const copy: KubeObject = { ...object, metadata };
+        // Conditions carry this cluster's start time; everything else below the top is shared.
+        const conditions = (object.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions;
+        if (conditions) copy.status = { conditions: conditions.map((c) => ({ ...c, lastTransitionTime: now })) };
+        return { resource, object: copy };
+      }),
+    );
   }
 
   /** The port a persisted cluster used before, so its kubeconfigs stay valid after a restart. */

@@ -240,6 +240,21 @@ export class Store {
     return structuredClone(removed);
   }
 
+  /**
+   * Adds the objects that are missing, each with the next resourceVersion, without events
+   * (bootstrap objects written before anything watches). Takes ownership of the objects.
+   */
+  seed(items: Array<{ resource: string; object: KubeObject }>): void {
+    for (const { resource, object } of items) {
+      const bucket = this.bucket(resource, object.metadata.namespace ?? '', true);
+      const name = object.metadata.name ?? '';
+      if (bucket.has(name)) continue;
+      object.metadata.resourceVersion = String(++this.revision);
+      bucket.set(name, object);
+      this.count(resource, object, 1, this.quota ? sizeOf(object) : 0);
+    }
+  }
+
   /** Loads objects without events (restoring a persisted cluster). */
   restore(revision: number, items: Array<{ resource: string; object: KubeObject }>): void {
     for (const { resource, object } of items) {
