@@ -11,6 +11,8 @@ import { classDataDir, clusterPort, isRoot, learner, startClassServer, type Lear
  */
 if (!isRoot && process.env.CI === 'true') throw new Error('the adversarial suite must run as root in CI');
 
+const maxPods = 200;
+
 describe.runIf(isRoot)('class server as root: learner A attacks learner B from A’s shell', () => {
   let dataDir: string;
   let server: RunningServer;
@@ -22,7 +24,9 @@ describe.runIf(isRoot)('class server as root: learner A attacks learner B from A
 
   beforeAll(async () => {
     dataDir = await classDataDir();
-    server = await startClassServer(dataDir);
+    // Smaller cluster quotas than the defaults keep the flood attacks light on a shared machine;
+    // the defaults are measured by `npm run bench` (Noisy neighbour).
+    server = await startClassServer(dataDir, ['--cluster-pods', String(maxPods), '--cluster-bytes', '16M']);
     a = await learner(server.url);
     b = await learner(server.url);
     // A process of B's to look for and signal.
@@ -161,6 +165,10 @@ print("open", fd, ctypes.get_errno())' 2>&1`,
     expect(logCheck.status).toBe(200);
     expect(JSON.stringify(logCheck.json)).not.toMatch(/root:|canary/);
     expect(readFileSync(canaryPath, 'utf8')).toBe(canary);
+    // A puts things back (the later attacks use A's kubeconfig).
+    await a.shell.exec(
+      `rm -f ~/.lab/commands.log ~/.kube/config; cp ${join(dataDir, 'run', a.info.id, 'kubeconfig')} ~/.kube/config`,
+    );
   });
 
   it('a forged command log does not pass an exercise', async () => {
@@ -180,4 +188,52 @@ print("open", fd, ctypes.get_errno())' 2>&1`,
       expect(check.json.passed).toBe(false);
     }
   });
+
+  it('3000 replicas: refused past the pod quota (Forbidden, exceeded quota), B’s kubectl keeps answering', async () => {
+    const created = await a.shell.exec('kubectl create deployment amp --image=nginx:1.27 --replicas=3000');
+    expect(created.out).toContain('deployment.apps/amp created');
+    const t0 = Date.now();
+    let failure = '';
+    while (Date.now() - t0 < 30_000) {
+      const b0 = Date.now();
+      const pods = await b.shell.exec('kubectl get pods -A --no-headers | wc -l');
+      // Generous on a loaded machine; the ratio to idle is in npm run bench.
+      expect(Date.now() - b0).toBeLessThan(10_000);
+      expect(pods.code).toBe(0);
+      failure = (
+        await a.shell.exec(
+          `kubectl get rs -l app=amp -o jsonpath='{.items[0].status.conditions[?(@.type=="ReplicaFailure")].message}'`,
+        )
+      ).out;
+      if (failure.includes('exceeded quota')) break;
+    }
+    expect(failure).toMatch(
+      /forbidden: exceeded quota: embedded-lab-limits, requested: pods=1, used: pods=\d+, limited: pods=200/,
+    );
+    const count = Number((await a.shell.exec('kubectl get pods -A --no-headers | wc -l')).out.trim());
+    expect(count).toBeLessThanOrEqual(maxPods);
+    await a.shell.exec('kubectl delete deployment amp --wait=false');
+  }, 90_000);
+
+  it('100 × 1 MB ConfigMaps: refused past the cluster’s bytes quota (403 exceeded quota), over 1 MiB is Invalid (422)', async () => {
+    const setup = [
+      "kubectl config view --raw --minify -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d > c.pem",
+      "kubectl config view --raw --minify -o jsonpath='{.users[0].user.client-key-data}' | base64 -d > k.pem",
+      "S=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')",
+      'mk() { printf \'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"},"data":{"d":"\' "$1"; head -c "$2" /dev/zero | tr "\\0" a; printf \'"}}\'; }',
+      'post() { curl -sk --cert c.pem --key k.pem -o /dev/null -w "%{http_code}\\n" -H content-type:application/json --data-binary @- "$S/api/v1/namespaces/default/configmaps"; }',
+    ].join('; ');
+    await a.shell.exec(setup);
+    // Kubernetes' own limits come first: a ConfigMap holds at most 1 MiB (422 Invalid).
+    expect((await a.shell.exec('mk big 1100000 | post')).out.trim()).toBe('422');
+    const flood = await a.shell.exec('for i in $(seq 1 100); do mk m$i 1000000 | post; done | sort | uniq -c', 120_000);
+    const counts = Object.fromEntries([...flood.out.matchAll(/(\d+) (\d{3})/g)].map((m) => [m[2]!, Number(m[1])]));
+    expect(counts['201']).toBeGreaterThan(0);
+    expect(counts['201']).toBeLessThan(17); // 16 MiB of cluster bytes
+    expect(counts['403']).toBe(100 - counts['201']!);
+    const message = await a.shell.exec('mk one-more 1000000 | kubectl create -f - 2>&1');
+    expect(message.out).toMatch(/is forbidden: exceeded quota: embedded-lab-limits, requested: storage-bytes=/);
+    // B's cluster has its own quota: still room there.
+    expect((await b.shell.exec('kubectl create configmap small --from-literal=k=v')).out).toContain('created');
+  }, 150_000);
 });
