@@ -37,9 +37,8 @@ export default function labServer(): AstroIntegration {
       },
       'astro:server:setup': async ({ server, logger }) => {
         const host = server.config.server.host;
-        const security = webSecurity({
-          bindHost: host === true ? '0.0.0.0' : typeof host === 'string' ? host : '127.0.0.1',
-        });
+        const bindHost = host === true ? '0.0.0.0' : typeof host === 'string' ? host : '127.0.0.1';
+        const security = webSecurity({ bindHost });
         const backend = process.env.LAB_BACKEND ?? 'auto';
         // Loaded here, not at the top: builds and `astro sync` need no sessions or shells.
         const { createLabServer } = await import('./lab/server.ts');
@@ -47,12 +46,14 @@ export default function labServer(): AstroIntegration {
         // disk image: Vite may exit without closing the lab server, which would leave it mounted.
         const lab = await createLabServer({
           security,
+          host: bindHost,
           diskLimits: false,
           dataDir: resolve(process.env.LAB_DATA_DIR ?? 'var'),
           labsDir: resolve(process.env.COURSE_LABS_DIR ?? './labs'),
           backend: backend === 'embedded' || backend === 'kind' ? backend : 'auto',
         });
         for (const line of lab.sandbox.describe()) logger.info(line);
+        logger.info(lab.kindStatus);
         server.middlewares.use((req, res, next) => {
           if (!hostAllowed(req.headers.host, security)) {
             res.writeHead(421, { 'content-type': 'text/plain' });

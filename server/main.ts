@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     },
   });
   for (const line of lab.sandbox.describe()) console.log(line);
+  console.log(lab.kindStatus);
   if (!lab.sandbox.isolated && !isLoopback(config.host))
     console.log(`Warning: serving on ${config.host} in single-learner mode; every learner's shell is your user.`);
   const server = createAppServer(distDir, lab.http, { security, maxConnections: config.maxConnections });

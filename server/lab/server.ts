@@ -58,6 +58,8 @@ export interface LabServer {
   sandbox: Sandbox;
   /** The kind backend when it passed its preflight. */
   kind?: KindBackend;
+  /** One line for the server log: kind registered, or why not. */
+  kindStatus: string;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,11 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   const unavailable = new Map<string, { reason: string; missing: string[] }>();
   let kind: KindBackend | undefined;
   const wantKind = options.backend === 'kind' || options.backend === 'auto' || options.backend === undefined;
+  if (!options.backends && !wantKind)
+    unavailable.set('kind', {
+      reason: 'The server was started with --backend embedded.',
+      missing: ['operator-embedded'],
+    });
   if (!options.backends && wantKind) {
     kind = new KindBackend({
       runner: execaRunner,
@@ -129,6 +136,9 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
     embedded,
     sandbox,
     kind,
+    kindStatus: kind
+      ? 'kind backend: available (single-tenant; see README)'
+      : `kind backend: not available: ${unavailable.get('kind')?.reason ?? 'not requested'}`,
     async close() {
       kind?.stopReaper();
       await sessions.shutdown();

@@ -322,6 +322,8 @@ export class SessionManager {
         live.row.state = 'failed';
         continue;
       }
+      const at = lab.backends.indexOf(backend.name);
+      live.backendReason = lab.backends.length === 1 ? 'only-backend' : at === 0 ? 'first-choice' : 'fallback';
       live.ready = this.provision(live, lab, backend, true);
       live.ready.catch(() => undefined);
       restored++;

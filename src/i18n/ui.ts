@@ -60,6 +60,8 @@ const strings = {
     'lab.missing.single-tenant':
       'kind es de un solo usuario (nodos privilegiados, cluster-admin) y el servidor escucha en una dirección compartida: arráncalo en 127.0.0.1, o con `--kind-shared-host` si aceptas ese riesgo.',
     'lab.needsKindDoctor': '`npm run labs -- doctor` en el servidor dice qué falta y cómo arreglarlo.',
+    'lab.missing.operator-embedded':
+      'el servidor se arrancó con `--backend embedded`: arráncalo con `--backend auto` o `--backend kind`.',
     'lab.screenReader': 'Modo lector de pantalla',
     'lab.leaveTerminal': 'Mayús+Tab sale de la terminal.',
     'lab.resize': 'Ajustar el ancho del panel',
@@ -153,6 +155,8 @@ const strings = {
     'lab.missing.single-tenant':
       'kind is single-tenant (privileged nodes, cluster-admin) and the server listens on a shared address: start it on 127.0.0.1, or with `--kind-shared-host` if you accept that risk.',
     'lab.needsKindDoctor': '`npm run labs -- doctor` on the server says what is missing and how to fix it.',
+    'lab.missing.operator-embedded':
+      'the server was started with `--backend embedded`: start it with `--backend auto` or `--backend kind`.',
     'lab.screenReader': 'Screen reader mode',
     'lab.leaveTerminal': 'Shift+Tab leaves the terminal.',
     'lab.resize': 'Adjust the panel width',

@@ -121,6 +121,28 @@ describe('backend choice under --backend auto', () => {
       expect(body.missing).toEqual(['kind', 'docker']);
       expect(body.message).toContain('kind is not installed');
       expect((await lab.sessions.create('learner-b', 'trusted-registries')).backend).toBe('embedded');
+      expect(lab.kindStatus).toContain('kind backend: not available: kind is not installed');
+    } finally {
+      await lab.close();
+    }
+  });
+});
+
+describe('--backend embedded', () => {
+  it('says the operator chose embedded, without running the kind preflight', async () => {
+    const runner = kindHost(() => []);
+    const lab = await createLabServer({
+      dataDir: await mkdtemp(join(root, 'data-')),
+      labsDir,
+      backend: 'embedded',
+      bwrap: false,
+      diskLimits: false,
+      kind: { runner },
+    });
+    try {
+      const error = (await lab.sessions.create('l', 'sign-and-verify').catch((e: unknown) => e)) as ApiError;
+      expect(error.body().missing).toEqual(['operator-embedded']);
+      expect(runner.calls).toEqual([]);
     } finally {
       await lab.close();
     }
