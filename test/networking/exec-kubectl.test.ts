@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { spawn } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubectlHarness, kubectlBinaries } from '../helpers/kubectl.ts';
@@ -8,6 +9,8 @@ import { KubectlHarness, kubectlBinaries } from '../helpers/kubectl.ts';
  */
 
 const binary = kubectlBinaries(['1.33'])[0];
+/** kubectl 1.29 speaks only SPDY for exec (WebSocket is on by default from 1.30). */
+const spdyClient = kubectlBinaries(['1.29']).find((b) => b.version === '1.29');
 if (!binary) console.warn('kubectl not found on PATH: exec tests skipped');
 
 const topology = `apiVersion: v1
@@ -189,4 +192,22 @@ describe.skipIf(!binary)('kubectl 1.33 exec into simulated pods under NetworkPol
     expect(await exited).toBe(3);
     expect(screen).toContain('command terminated with exit code 3');
   });
+
+  it.skipIf(!spdyClient)(
+    'tells a SPDY-only kubectl (1.29) plainly that exec needs the WebSocket protocol',
+    async () => {
+      const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(
+          spdyClient!.path,
+          ['-n', 'shop', 'exec', 'front', '--', 'hostname'],
+          { env: { PATH: process.env.PATH, HOME: k.home, KUBECONFIG: k.kubeconfig }, timeout: 20_000 },
+          (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+        ),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'this client asked for SPDY, which it does not serve (use a newer kubectl, or the kind backend)',
+      );
+    },
+  );
 });

@@ -6,7 +6,9 @@ import type { ClusterBackend, ProvisionRequest, ProvisionResult } from './types.
 
 export const embeddedCapabilities = {
   containers: false,
-  limitations: ['No containers run: pods are simulated, and kubectl logs and kubectl exec say so.'],
+  limitations: [
+    'No containers run: pods are simulated. kubectl exec offers a few networking tools (wget, curl, nc, nslookup) under the NetworkPolicy engine; anything else needs the kind backend.',
+  ],
 };
 
 /** The in-process Kubernetes API server: ready in milliseconds, state kept in the session folder. */

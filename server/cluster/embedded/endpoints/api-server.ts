@@ -326,7 +326,9 @@ export class ApiServer {
         throw errors.badRequest(`container ${container} is not valid for pod ${info.name}`);
       }
       if (!req.headers['sec-websocket-protocol']) {
-        throw errors.badRequest(`unable to upgrade connection: ${noRuntimeNote}`);
+        throw errors.badRequest(
+          'unable to upgrade connection: the embedded cluster streams exec over WebSocket (v5.channel.k8s.io), which kubectl 1.30 and later use; this client asked for SPDY, which it does not serve (use a newer kubectl, or the kind backend)',
+        );
       }
       const flag = (name: string) => ['true', '1'].includes(url.searchParams.get(name) ?? '');
       this.websockets.handleUpgrade(req, socket, head, (ws) => {
