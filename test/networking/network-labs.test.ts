@@ -101,3 +101,28 @@ describe('cross-namespace-db: closing the path', () => {
     expect(await lab.failures('close-the-path')).toEqual([]);
   });
 });
+
+describe('netpol-default-deny: the DNS rule and Egress isolation', () => {
+  const lab = labCluster('netpol-default-deny');
+  const solution = (file: string) => readFile(join(projectRoot, 'labs/netpol-default-deny/solution', file), 'utf8');
+
+  it('refuses a default deny that leaves Egress open (policyTypes defaulted to Ingress)', async () => {
+    await lab.apply('ingress-only.yaml', policy('default-deny', 'shop', '  podSelector: {}\n'));
+    expect(await lab.failures('default-deny')).toEqual([
+      '`db` can still open connections out of the cluster (203.0.113.10:443): the default deny must isolate Egress too, with `policyTypes: [Ingress, Egress]`.',
+    ]);
+  });
+
+  it('names the missing DNS rule when the flows are open but CoreDNS is not', async () => {
+    await lab.apply('default-deny.yaml', await solution('default-deny.yaml'));
+    expect(await lab.failures('default-deny')).toEqual([]);
+    const withoutDns = (await solution('allow-flows.yaml')).split('\n---\n').slice(1).join('\n---\n');
+    await lab.apply('flows-without-dns.yaml', withoutDns);
+    expect(await lab.failures('allow-flows')).toEqual([
+      'shop/front cannot reach back.shop.svc.cluster.local on TCP 80, but should: name resolution fails: the Egress policies of shop/front (shop/default-deny, shop/front-to-back) allow no UDP 53 to CoreDNS (kube-system, k8s-app=kube-dns).',
+      'shop/back cannot reach db.shop.svc.cluster.local on TCP 5432, but should: name resolution fails: the Egress policies of shop/back (shop/back-from-front, shop/default-deny) allow no UDP 53 to CoreDNS (kube-system, k8s-app=kube-dns).',
+    ]);
+    await lab.apply('allow-flows.yaml', await solution('allow-flows.yaml'));
+    expect(await lab.failures('allow-flows')).toEqual([]);
+  });
+});
