@@ -52,8 +52,9 @@ const strings = {
     'lab.backendWhy.operator-choice': 'lo eligió quien administra el servidor.',
     'lab.needsKind':
       'Este laboratorio necesita contenedores reales: solo funciona con el backend kind, y este servidor de laboratorios no lo tiene. Quien administra el servidor debe instalar lo que falta y reiniciarlo:',
-    'lab.missing.kind': 'kind v0.33.0: https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
-    'lab.missing.docker': 'Docker Engine: https://docs.docker.com/engine/install/',
+    'lab.missing.kind':
+      'kind v0.33.0, con las instrucciones de https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
+    'lab.missing.docker': 'Docker Engine, con las instrucciones de https://docs.docker.com/engine/install/',
     'lab.missing.docker-daemon': 'Docker está instalado pero no está en marcha: `systemctl start docker`.',
     'lab.missing.inotify':
       'límites de inotify suficientes para varios clústeres: `sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`.',
@@ -147,8 +148,8 @@ const strings = {
     'lab.backendWhy.operator-choice': 'chosen by whoever runs the server.',
     'lab.needsKind':
       'This lab needs real containers: it runs only on the kind backend, which this lab server does not have. Whoever runs the server needs to install what is missing and restart it:',
-    'lab.missing.kind': 'kind v0.33.0: https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
-    'lab.missing.docker': 'Docker Engine: https://docs.docker.com/engine/install/',
+    'lab.missing.kind': 'kind v0.33.0, as https://kind.sigs.k8s.io/docs/user/quick-start/#installation explains',
+    'lab.missing.docker': 'Docker Engine, as https://docs.docker.com/engine/install/ explains',
     'lab.missing.docker-daemon': 'Docker is installed but not running: `systemctl start docker`.',
     'lab.missing.inotify':
       'inotify limits high enough for several clusters: `sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`.',

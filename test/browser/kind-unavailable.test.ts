@@ -34,12 +34,12 @@ afterAll(async () => {
 const expected = {
   es: {
     intro: 'solo funciona con el backend kind',
-    kind: 'kind v0.33.0: https://kind.sigs.k8s.io',
+    kind: 'kind v0.33.0, con las instrucciones de https://kind.sigs.k8s.io',
     doctor: 'npm run labs -- doctor',
   },
   en: {
     intro: 'it runs only on the kind backend',
-    kind: 'kind v0.33.0: https://kind.sigs.k8s.io',
+    kind: 'kind v0.33.0, as https://kind.sigs.k8s.io',
     doctor: 'npm run labs -- doctor',
   },
 };
