@@ -29,6 +29,13 @@ export interface ServerConfig {
   idleTtlMinutes: number;
   sessionTtlMinutes: number;
   maxConnections: number;
+  /** Per minute (the burst is the same number): new labs per client address and per learner, checks and hints per learner. */
+  createsPerIpPerMinute: number;
+  createsPerLearnerPerMinute: number;
+  checksPerLearnerPerMinute: number;
+  /** Open event streams per learner; terminal WebSockets per session. */
+  streamsPerLearner: number;
+  socketsPerSession: number;
   resources: SessionResourceLimits;
   cluster: ClusterQuota;
 }
@@ -64,6 +71,11 @@ const numberFlags = [
   'idle-ttl',
   'session-ttl',
   'max-connections',
+  'creates-per-ip',
+  'creates-per-learner',
+  'checks-per-learner',
+  'streams-per-learner',
+  'sockets-per-session',
   'session-processes',
   'session-open-files',
   'session-cpus',
@@ -148,6 +160,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     idleTtlMinutes: positive(v['idle-ttl'], '--idle-ttl', 120),
     sessionTtlMinutes: positive(v['session-ttl'], '--session-ttl', 480),
     maxConnections: positive(v['max-connections'], '--max-connections', 2000),
+    createsPerIpPerMinute: positive(v['creates-per-ip'], '--creates-per-ip', 30),
+    createsPerLearnerPerMinute: positive(v['creates-per-learner'], '--creates-per-learner', 6),
+    checksPerLearnerPerMinute: positive(v['checks-per-learner'], '--checks-per-learner', 60),
+    streamsPerLearner: positive(v['streams-per-learner'], '--streams-per-learner', 8),
+    socketsPerSession: positive(v['sockets-per-session'], '--sockets-per-session', 16),
     resources: {
       processes: positive(v['session-processes'], '--session-processes', r.processes),
       openFiles: positive(v['session-open-files'], '--session-open-files', r.openFiles),

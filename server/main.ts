@@ -36,6 +36,17 @@ async function main(): Promise<void> {
     // LAB_BWRAP=off isolates without bubblewrap (uids, namespaces and limits still apply).
     bwrap: process.env.LAB_BWRAP === 'off' ? false : undefined,
     resources: config.resources,
+    apiLimits: {
+      createsPerAddress: { burst: config.createsPerIpPerMinute, perMinute: config.createsPerIpPerMinute },
+      createsPerLearner: { burst: config.createsPerLearnerPerMinute, perMinute: config.createsPerLearnerPerMinute },
+      // Half a minute's worth at once: a learner clicking Check repeatedly, not a script.
+      checksPerLearner: {
+        burst: Math.max(1, Math.ceil(config.checksPerLearnerPerMinute / 2)),
+        perMinute: config.checksPerLearnerPerMinute,
+      },
+      streamsPerLearner: config.streamsPerLearner,
+      socketsPerSession: config.socketsPerSession,
+    },
     clusterQuota: config.cluster,
     limits: {
       maxSessions: config.maxSessions,
