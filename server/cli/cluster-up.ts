@@ -67,9 +67,11 @@ async function kindClusterUp(dir: string, addons: string[]): Promise<void> {
   const preflight = await backend.preflight();
   if (!preflight.ok) throw new Error(`the kind backend cannot run here: ${preflight.reason}`);
   const idFile = join(dir, 'session-id');
+  let resuming = true;
   const sessionId = await readFile(idFile, 'utf8').then(
     (t) => t.trim(),
     async () => {
+      resuming = false;
       const id = randomBytes(6).toString('hex');
       await writeFile(idFile, id + '\n');
       return id;
@@ -77,6 +79,7 @@ async function kindClusterUp(dir: string, addons: string[]): Promise<void> {
   );
   const result = await backend.provision({
     sessionId,
+    resuming,
     workspace: dir,
     lab: { id: 'cluster-up', dir, backends: ['kind'], personas: [], addons, tools: [], setup: [] },
     onStage: (s) => console.log(`${s.progress === undefined ? '' : `[${Math.round(s.progress * 100)}%] `}${s.message}`),

@@ -193,6 +193,15 @@ describe('kind backend: recovery and lifecycle', () => {
     expect(stages[0]!.message).toBe(`Reconnecting to kind cluster ${clusterName}`);
   });
 
+  it('a new session never adopts an existing cluster of the same name, and never deletes it', async () => {
+    const runner = creatingRunner([clusterName]);
+    const { req } = await request();
+    await expect(new KindBackend({ runner, installId }).provision(req)).rejects.toThrow(
+      `a kind cluster named ${clusterName} already exists and is not this session's`,
+    );
+    expect(runner.lines()).toEqual(['kind get clusters']);
+  });
+
   it('an adopted cluster that is not Ready fails the session but is not deleted', async () => {
     const runner = new RecordedRunner()
       .on('kind get clusters', { stdout: `${clusterName}\n` })

@@ -163,6 +163,9 @@ export class KindBackend implements ClusterBackend {
     const kubeconfigPath = join(workspace, kubeconfigFile);
     let name = await this.clusterName(request.sessionId, workspace);
     const exists = (await this.listClusters()).includes(name);
+    // Only a resuming session adopts: a new session never takes over a cluster it did not make.
+    if (exists && !request.resuming)
+      throw new KindError(`a kind cluster named ${name} already exists and is not this session's; try again`);
     let kubeconfig: string;
     if (exists) {
       // A cluster that outlived the server (or this session's earlier provision): adopt it.
