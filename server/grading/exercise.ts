@@ -50,6 +50,7 @@ export async function gradeExercise(
       labDir,
       locale,
       signal: controller.signal,
+      ...(options.backend ? { backend: options.backend } : {}),
       ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     });
     return { exercise: exerciseId, passed, results };

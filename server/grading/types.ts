@@ -46,6 +46,8 @@ export interface GradingContext {
   labDir: string;
   locale: Locale;
   signal: AbortSignal;
+  /** The session's backend ("embedded", "kind"); checks that send real traffic need to know. */
+  backend?: string;
   /**
    * How long checks of converging state retry when the check sets no timeoutSeconds
    * (default 5). `labs test` uses 0 on a fresh session, where nothing converges.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { protocols, type Protocol } from '../../netpol/connections.ts';
 import { defineCheck, type Say } from '../plugin.ts';
 import { describeRule, evaluateReach, type PairVerdict, type Reach } from '../reachability.ts';
+import { sendTraffic } from '../reachability-traffic.ts';
 
 const name = z.string().min(1);
 const labels = z.record(z.string(), z.string());
@@ -44,6 +45,11 @@ export default defineCheck({
       openEgress: 'ninguna NetworkPolicy selecciona {subject} para Egress, así que puede salir a cualquier destino',
       ruleIngress: '{rule} permite la entrada',
       ruleEgress: '{rule} permite la salida',
+      traffic:
+        'El tráfico real de {from} a {to} por {port} {observed}, al contrario de lo que dicen las NetworkPolicies: ¿aplica el CNI las NetworkPolicies? Salida de nc: {output}',
+      reached: 'llegó',
+      dropped: 'no llegó',
+      probeError: 'No se pudo enviar tráfico de prueba desde {from}: {error}',
     },
     en: {
       noSource: 'There is no running pod ({what}) in namespace {namespace} to send traffic from.',
@@ -58,6 +64,11 @@ export default defineCheck({
       openEgress: 'no NetworkPolicy selects {subject} for Egress, so it may connect anywhere',
       ruleIngress: '{rule} allows the ingress',
       ruleEgress: '{rule} allows the egress',
+      traffic:
+        'Real traffic from {from} to {to} on {port} {observed}, the opposite of what the NetworkPolicies say: is the CNI enforcing NetworkPolicy? nc said: {output}',
+      reached: 'got through',
+      dropped: 'did not get through',
+      probeError: 'Could not send test traffic from {from}: {error}',
     },
   },
   // Policies apply at once in the engine, but pods and endpoints converge: retry until then.
@@ -65,7 +76,45 @@ export default defineCheck({
   async run(check, ctx, say) {
     const protocol: Protocol = check.protocol ?? 'TCP';
     const reach = await evaluateReach(ctx.api, check.from, check.to, check.port, protocol);
-    return judge(check, reach, protocol, say);
+    const verdict = judge(check, reach, protocol, say);
+    // On a real cluster the engine explains, but real traffic decides.
+    if (ctx.backend !== 'kind' || (reach.kind !== 'checked' && reach.kind !== 'dns-blocked')) return verdict;
+    const source = reach.kind === 'checked' ? reach.pairs[0]!.source : reach.source;
+    const to = check.to as Record<string, string | undefined>;
+    const firstIp = reach.kind === 'checked' ? reach.pairs[0]!.destination : undefined;
+    const host =
+      to.host ??
+      to.ip ??
+      (to.service
+        ? `${to.service}.${to.namespace ?? source.namespace}.svc.cluster.local`
+        : firstIp?.kind === 'pod'
+          ? firstIp.ips[0]!
+          : (firstIp?.ip ?? ''));
+    const from = `${source.namespace}/${source.name}`;
+    let traffic;
+    try {
+      traffic = await sendTraffic(ctx.api, ctx.endpoint, source, host, check.port, protocol, 3, ctx.signal);
+    } catch (error) {
+      return {
+        passed: false,
+        message: say('probeError', { from, error: error instanceof Error ? error.message : String(error) }),
+      };
+    }
+    if (traffic.outcome === 'error')
+      return { passed: false, message: say('probeError', { from, error: traffic.output }) };
+    const reached = traffic.outcome === 'connected' || traffic.outcome === 'refused';
+    const engineSaysReached = check.expect === 'allowed' ? verdict.passed : !verdict.passed;
+    if (reached === engineSaysReached) return verdict;
+    return {
+      passed: reached === (check.expect === 'allowed'),
+      message: say('traffic', {
+        from,
+        to: host,
+        port: `${protocol} ${check.port}`,
+        observed: say(reached ? 'reached' : 'dropped'),
+        output: traffic.output || '-',
+      }),
+    };
   },
 });
 
@@ -81,7 +130,11 @@ type Keys =
   | 'openIngress'
   | 'openEgress'
   | 'ruleIngress'
-  | 'ruleEgress';
+  | 'ruleEgress'
+  | 'traffic'
+  | 'reached'
+  | 'dropped'
+  | 'probeError';
 
 const podName = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
