@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { KindBackend } from '../lab/backends/kind/backend.ts';
 import { installId } from '../lab/backends/kind/install-id.ts';
 import type { ClusterBackend } from '../lab/backends/types.ts';
 import { loadLabs, type CatalogLab } from '../labs/catalog.ts';
+import { solutionFiles } from '../labs/solution.ts';
 import { SessionManager } from '../lab/sessions.ts';
 import { LabStore } from '../lab/store.ts';
 import { openClassroomStore } from '../lab/store/open.ts';
@@ -152,11 +152,7 @@ async function testLab(sessions: SessionManager, lab: CatalogLab, backend: 'embe
   await new Promise((r) => setTimeout(r, 200));
   for (const [i, exercise] of def.exercises.entries()) {
     if (elsewhere(exercise)) continue;
-    const files = [];
-    for (const [target, source] of Object.entries(exercise.solution.files ?? {})) {
-      const content = source.startsWith('@') ? await readFile(join(lab.dir, source.slice(1)), 'utf8') : source;
-      files.push({ path: target, content });
-    }
+    const files = Object.entries(await solutionFiles(lab.dir, exercise)).map(([path, content]) => ({ path, content }));
     await sessions.writeLearnerFiles(info.id, files);
     for (const command of exercise.solution.commands ?? []) await runInTerminal(terminal, learnerSide, command);
     const result = await sessions.exercises.check(info.id, learner, exercise.id, 'en');

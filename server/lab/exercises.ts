@@ -9,6 +9,7 @@ import {
 } from '../../src/contracts/protocol.ts';
 import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
 import type { CatalogLab } from '../labs/catalog.ts';
+import { solutionFiles } from '../labs/solution.ts';
 import type { LearnerAccess } from './learner-access.ts';
 import type { SessionRow } from './store.ts';
 import type { ProgressStore } from './store/types.ts';
@@ -78,11 +79,12 @@ export class Exercises {
     return { hints: exercise.hints.slice(0, shown).map((h) => h[locale]), remaining: exercise.hints.length - shown };
   }
 
-  /** The reference solution; showing it is recorded in the learner's progress. */
+  /** The reference solution, every file in full; showing it is recorded in the learner's progress. */
   async solution(learner: string, labId: string, exerciseId: string): Promise<SolutionResult> {
     const exercise = this.exercise(labId, exerciseId);
+    const files = await solutionFiles(this.sessions.lab(labId).dir, exercise);
     await this.store.recordSolutionShown(learner, labId, exerciseId);
-    return { commands: exercise.solution.commands ?? [], files: exercise.solution.files ?? {} };
+    return { commands: exercise.solution.commands ?? [], files };
   }
 
   progress(learner: string, labId?: string): Promise<ProgressEntry[]> {

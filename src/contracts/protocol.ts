@@ -1,4 +1,5 @@
 import type { Check } from './lab.ts';
+import type { Locale } from './locales.ts';
 
 /**
  * The small typed protocol between the browser and the lab server, shared by both sides.
@@ -64,8 +65,8 @@ export interface SessionInfo {
 export interface BackendCapabilities {
   /** Real containers run (kind) or pods are simulated (embedded). */
   containers: boolean;
-  /** What learners should know about the backend, shown on the lab page. */
-  limitations: string[];
+  /** What learners should know about the backend, shown on the lab page in their language. */
+  limitations: Array<Record<Locale, string>>;
 }
 
 export const terminalLimits = {

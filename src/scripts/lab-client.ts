@@ -41,8 +41,8 @@ export const api = {
     call<ExerciseResult>('POST', `/api/sessions/${id}/exercises/${exercise}/check?lang=${locale}`),
   hint: (id: string, exercise: string, locale: string) =>
     call<HintResult>('POST', `/api/sessions/${id}/exercises/${exercise}/hint?lang=${locale}`),
-  solution: (id: string, exercise: string) =>
-    call<SolutionResult>('POST', `/api/sessions/${id}/exercises/${exercise}/solution`),
+  solution: (lab: string, exercise: string) =>
+    call<SolutionResult>('POST', `/api/labs/${lab}/exercises/${exercise}/solution`),
   progress: (lab?: string) => call<ProgressResult>('GET', `/api/progress${lab ? `?lab=${lab}` : ''}`),
   closeTerminal: (id: string, name: string) => call<unknown>('DELETE', `/api/sessions/${id}/terminals/${name}`),
   tools: (names: string[]) => call<Record<string, boolean>>('GET', `/api/tools?names=${names.join(',')}`),

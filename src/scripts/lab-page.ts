@@ -1,7 +1,14 @@
-import { ApiError, type SessionInfo, type StageEvent } from '../contracts/protocol.ts';
+import {
+  ApiError,
+  type ExerciseResult,
+  type SessionInfo,
+  type SolutionResult,
+  type StageEvent,
+} from '../contracts/protocol.ts';
 import type { Locale } from '../contracts/locales.ts';
 import { fill } from '../contracts/translator.ts';
 import { api, localProgress, saveLocalProgress, stageEvents, terminalUrl } from './lab-client.ts';
+import { inlineMarkdown, markdownElement } from './inline-markdown.ts';
 import { TerminalView } from './terminal-view.ts';
 
 interface PageConfig {
@@ -10,6 +17,8 @@ interface PageConfig {
   exercises: string[];
   tools: string[];
   strings: Record<string, string>;
+  /** The labs of this lab's module, for the module progress in the completion view. */
+  moduleLabs: Array<{ id: string; exercises: string[] }>;
 }
 
 const root = document.querySelector<HTMLElement>('.lab')!;
@@ -40,6 +49,7 @@ let active = '';
 /** The status line; `action` shows its button as Retry, or as Start again once the lab ended. */
 function setStatus(message: string, progress?: number, action: false | 'retry' | 'startAgain' = false): void {
   status.text.textContent = message;
+  $<HTMLElement>('.lab-failure').hidden = true;
   if (progress === undefined) status.bar.hidden = true;
   else {
     status.bar.hidden = false;
@@ -134,16 +144,29 @@ function showReady(info: SessionInfo): void {
   backend.textContent = text('lab.backend', { backend: text(`lab.backend.${info.backend}`) }) + why;
   const limits = $<HTMLElement>('.lab-limitations');
   limits.replaceChildren(
-    ...info.capabilities.limitations.map((l) => Object.assign(document.createElement('li'), { textContent: l })),
+    ...info.capabilities.limitations.map((l) =>
+      Object.assign(document.createElement('li'), { textContent: l[config.locale] }),
+    ),
   );
   openTerminal('main');
+}
+
+/**
+ * The lab could not start: the reason in the learner's language; the server's own (English)
+ * text stays available under "Technical details", marked as English.
+ */
+function showFailed(detail: string | undefined): void {
+  setStatus(text('lab.failedShort'), undefined, 'retry');
+  const box = $<HTMLElement>('.lab-failure');
+  box.hidden = !detail;
+  $<HTMLElement>('.lab-failure-text').textContent = detail ?? '';
 }
 
 async function follow(info: SessionInfo): Promise<void> {
   session = info;
   localStorage.setItem(storageKey, info.id);
   if (info.state === 'ready') return showReady(info);
-  if (info.state === 'failed') return setStatus(text('lab.failed', { error: info.error ?? '' }), undefined, 'retry');
+  if (info.state === 'failed') return showFailed(info.error);
   setStatus(text('lab.starting'), 0);
   stopEvents?.();
   let settled = false;
@@ -152,7 +175,7 @@ async function follow(info: SessionInfo): Promise<void> {
     settled = true;
     stopEvents?.();
     if (latest.state === 'ready') showReady(latest);
-    else setStatus(text('lab.failed', { error: error ?? latest.error ?? '' }), undefined, 'retry');
+    else showFailed(error ?? latest.error);
   };
   const refresh = () =>
     void api.session(info.id).then(
@@ -162,7 +185,7 @@ async function follow(info: SessionInfo): Promise<void> {
   const stopStream = stageEvents(info.id, (event: StageEvent) => {
     if (event.stage === 'ready') refresh();
     else if (event.stage === 'failed') settle({ ...info, state: 'failed' }, event.message);
-    else setStatus(`${text('lab.starting')} ${event.message}`, event.progress ?? 0.3);
+    else setStatus(`${text('lab.starting')} ${text(`stage.${event.stage}`)}`, event.progress ?? 0.3);
   });
   // Proxies may buffer or drop the event stream: poll too, until the lab is ready or failed.
   const poll = setInterval(refresh, 2000);
@@ -201,75 +224,157 @@ async function start(): Promise<void> {
   } catch (error) {
     if (error instanceof ApiError && error.code === 'backend_unavailable') return showUnavailable(error.missing ?? []);
     const down = error instanceof ApiError && error.status === 0;
-    setStatus(
-      down
-        ? text('lab.serverDown')
-        : text('lab.failed', { error: error instanceof Error ? error.message : String(error) }),
-      undefined,
-      'retry',
-    );
+    setStatus(down ? text('lab.serverDown') : errorText(error), undefined, 'retry');
     if (down) setBanner(text('lab.serverDown'), true);
   }
+}
+
+/** Feedback of one check run: a summary, then each check's message (inline Markdown). */
+function renderResult(result: ExerciseResult): Node[] {
+  const list = document.createElement('ul');
+  for (const r of result.results) {
+    const li = markdownElement('li', r.message, `check-result ${r.passed ? 'ok' : 'ko'}`);
+    if (r.diff)
+      li.append(Object.assign(document.createElement('pre'), { className: 'check-diff', textContent: r.diff }));
+    list.append(li);
+  }
+  const summary = Object.assign(document.createElement('p'), {
+    className: 'check-summary',
+    textContent: text(result.passed ? 'exercise.passed' : 'exercise.failed'),
+  });
+  return [summary, list];
+}
+
+/** A copy button for `content`, labelled Copy / Copied. */
+function copyButton(content: string, label: string): HTMLButtonElement {
+  const button = Object.assign(document.createElement('button'), { type: 'button', className: 'copy-button' });
+  button.textContent = text('command.copy');
+  button.setAttribute('aria-label', `${text('command.copy')}: ${label}`);
+  button.addEventListener('click', async () => {
+    await navigator.clipboard?.writeText(content).catch(() => undefined);
+    button.textContent = text('command.copied');
+    setTimeout(() => (button.textContent = text('command.copy')), 1500);
+  });
+  return button;
+}
+
+/** The reference solution: its commands, then every file it writes, in full, each with Copy. */
+function renderSolution(solution: SolutionResult): Node[] {
+  const block = (title: string, content: string) => {
+    const figure = Object.assign(document.createElement('figure'), { className: 'solution-block' });
+    const caption = document.createElement('figcaption');
+    caption.append(...inlineMarkdown(title), ' ', copyButton(content, title.replaceAll('`', '')));
+    const pre = document.createElement('pre');
+    pre.append(Object.assign(document.createElement('code'), { textContent: content }));
+    figure.append(caption, pre);
+    return figure;
+  };
+  const nodes: Node[] = [];
+  if (solution.commands.length) nodes.push(block(text('solution.commands'), solution.commands.join('\n')));
+  for (const [path, content] of Object.entries(solution.files))
+    nodes.push(block(text('solution.file', { path: `\`${path}\`` }), content));
+  return nodes;
+}
+
+const exerciseSections = () => [...document.querySelectorAll<HTMLElement>('.exercise')];
+
+/** After a pass: the next unfinished exercise opens; after the last, the completion view. */
+function advance(section: HTMLElement, feedback: HTMLElement): void {
+  const sections = exerciseSections();
+  const next =
+    sections.slice(sections.indexOf(section) + 1).find((s) => !s.classList.contains('passed')) ??
+    sections.find((s) => !s.classList.contains('passed'));
+  for (const s of sections) s.classList.toggle('current', s === next);
+  if (!next) return void showCompletion(feedback);
+  const title = next.querySelector('h2')?.textContent?.trim() ?? '';
+  const go = Object.assign(document.createElement('button'), {
+    type: 'button',
+    className: 'exercise-next',
+    textContent: text('exercise.next', { title }),
+  });
+  go.addEventListener('click', () => {
+    next.scrollIntoView({ block: 'start' });
+    next.querySelector<HTMLElement>('h2')?.focus();
+  });
+  feedback.append(go);
+  // Show where the next exercise starts without taking focus away from Check.
+  next.scrollIntoView({ block: 'nearest' });
+}
+
+/** Every exercise passed: what was practised, where to go next, the module's progress. */
+function showCompletion(feedback: HTMLElement): void {
+  const view = $<HTMLElement>('.lab-complete');
+  view.hidden = false;
+  feedback.append(Object.assign(document.createElement('p'), { textContent: text('lab.complete.title') }));
+  view.scrollIntoView({ block: 'nearest' });
+  void api
+    .progress()
+    .then(({ progress }) => {
+      const passed = new Set(progress.filter((p) => p.passed).map((p) => `${p.lab}/${p.exercise}`));
+      const labs = config.moduleLabs;
+      const done = labs.filter((l) => l.exercises.every((e) => passed.has(`${l.id}/${e}`))).length;
+      $<HTMLElement>('.lab-complete-module').textContent = text('lab.complete.module', { done, total: labs.length });
+    })
+    .catch(() => undefined);
 }
 
 /** Exercises: Check, progressive hints, the solution. */
 function setupExercises(): void {
   const progress = localProgress()[config.lab] ?? {};
-  for (const section of document.querySelectorAll<HTMLElement>('.exercise')) {
+  for (const section of exerciseSections()) {
     const id = section.dataset.exercise!;
     if (progress[id]) section.classList.add('passed');
+    section.querySelector('h2')?.setAttribute('tabindex', '-1');
     const feedback = $<HTMLElement>('.exercise-feedback', section);
     const check = $<HTMLButtonElement>('.exercise-check', section);
+    let checking = false;
     check.addEventListener('click', async () => {
       if (!session || session.state !== 'ready') {
         feedback.textContent = text('exercise.needSession');
         return;
       }
-      check.disabled = true;
+      if (checking) return;
+      // Busy, not disabled: a disabled button drops the focus to the top of the page.
+      checking = true;
+      check.setAttribute('aria-disabled', 'true');
       feedback.textContent = text('exercise.checking');
       try {
         const result = await api.check(session.id, id, config.locale);
-        const list = document.createElement('ul');
-        for (const r of result.results) {
-          const li = document.createElement('li');
-          li.className = `check-result ${r.passed ? 'ok' : 'ko'}`;
-          li.textContent = r.message;
-          if (r.diff)
-            li.append(Object.assign(document.createElement('pre'), { className: 'check-diff', textContent: r.diff }));
-          list.append(li);
-        }
-        const summary = Object.assign(document.createElement('p'), {
-          className: 'check-summary',
-          textContent: text(result.passed ? 'exercise.passed' : 'exercise.failed'),
-        });
-        feedback.replaceChildren(summary, list);
-        section.classList.toggle('passed', result.passed || section.classList.contains('passed'));
+        feedback.replaceChildren(...renderResult(result));
+        const before = section.classList.contains('passed');
+        section.classList.toggle('passed', result.passed || before);
         saveLocalProgress(config.lab, id, result.passed);
+        if (result.passed) advance(section, feedback);
       } catch (error) {
-        feedback.textContent =
-          error instanceof ApiError && error.status === 0
-            ? text('lab.serverDown')
-            : String(error instanceof Error ? error.message : error);
+        feedback.textContent = errorText(error);
       } finally {
-        check.disabled = false;
+        checking = false;
+        check.removeAttribute('aria-disabled');
       }
     });
     const hintButton = $<HTMLButtonElement>('.exercise-hint', section);
     hintButton.addEventListener('click', async () => {
-      if (!session) return;
-      const { hints, remaining } = await api.hint(session.id, id, config.locale);
-      $<HTMLElement>('.exercise-hints', section).replaceChildren(
-        ...hints.map((h) => Object.assign(document.createElement('li'), { textContent: h })),
-      );
-      hintButton.textContent = remaining > 0 ? text('exercise.moreHints') : text('exercise.noMoreHints');
-      hintButton.disabled = remaining === 0;
+      if (!session) return void (feedback.textContent = text('exercise.needSession'));
+      try {
+        const { hints, remaining } = await api.hint(session.id, id, config.locale);
+        $<HTMLElement>('.exercise-hints', section).replaceChildren(...hints.map((h) => markdownElement('li', h)));
+        hintButton.textContent = remaining > 0 ? text('exercise.moreHints') : text('exercise.noMoreHints');
+        if (remaining === 0) hintButton.setAttribute('aria-disabled', 'true');
+      } catch (error) {
+        feedback.textContent = errorText(error);
+      }
     });
     $<HTMLButtonElement>('.exercise-solution', section).addEventListener('click', async () => {
-      if (!session || !confirm(text('exercise.solutionConfirm'))) return;
-      const solution = await api.solution(session.id, id);
-      const box = $<HTMLElement>('.exercise-solution-box', section);
-      box.hidden = false;
-      box.replaceChildren(Object.assign(document.createElement('pre'), { textContent: solution.commands.join('\n') }));
+      if (!confirm(text('exercise.solutionConfirm'))) return;
+      try {
+        // Solutions need no session: they are read from the lab.
+        const solution = await api.solution(config.lab, id);
+        const box = $<HTMLElement>('.exercise-solution-box', section);
+        box.hidden = false;
+        box.replaceChildren(...renderSolution(solution));
+      } catch (error) {
+        feedback.textContent = errorText(error);
+      }
     });
   }
   // The server is the source of truth; refresh the marks from it.
@@ -283,6 +388,16 @@ function setupExercises(): void {
       }
     })
     .catch(() => undefined);
+}
+
+/** An API failure in the learner's language (the server's code picks the text; its English message never shows). */
+function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return text('lab.serverDown');
+    const key = `error.${error.code}`;
+    if (key in config.strings) return text(key);
+  }
+  return text('error.generic');
 }
 
 function setupCommands(): void {

@@ -1,7 +1,22 @@
-import { localProgress } from './lab-client.ts';
+import { api, localProgress, saveLocalProgress } from './lab-client.ts';
 
-/** Marks lab cards (data-lab, data-exercises) and module cards whose exercises are all passed. */
+/**
+ * Marks lab cards (data-lab, data-exercises) and module cards whose exercises are all passed:
+ * at once from the local copy, then from the server, which is the source of truth (clearing
+ * the browser's storage loses nothing).
+ */
 export function markCompletedLabs(): void {
+  paint();
+  void api
+    .progress()
+    .then(({ progress }) => {
+      for (const row of progress) if (row.passed) saveLocalProgress(row.lab, row.exercise, true);
+      paint();
+    })
+    .catch(() => undefined);
+}
+
+function paint(): void {
   const progress = localProgress();
   const done = (lab: string, exercises: string[]) => exercises.length > 0 && exercises.every((e) => progress[lab]?.[e]);
   for (const card of document.querySelectorAll<HTMLElement>('[data-lab][data-exercises]')) {

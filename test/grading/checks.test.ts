@@ -266,6 +266,13 @@ describe('file', () => {
     });
     expect(wrong.en.message).toBe('In notes.yaml, $.items[0].replicas: expected 3, found 2.');
     expect(wrong.es.message).toBe('En notes.yaml, $.items[0].replicas: se esperaba 3 y hay 2.');
+    // Feedback never shows the regular expression a check uses.
+    const noMatch = await both({ kind: 'file', path: 'notes.yaml', matches: '^kind: Secret\\b' });
+    expect(noMatch.en.message).toBe('The file notes.yaml does not contain what the exercise asks for yet.');
+    expect(noMatch.es.message).toBe('El archivo notes.yaml todavía no contiene lo que pide el ejercicio.');
+    const noValue = await both({ kind: 'file', path: 'notes.yaml', expect: [{ path: '$.kind', matches: '^Secret$' }] });
+    expect(noValue.en.message).toBe('In notes.yaml, $.kind: expected the value the exercise asks for, found "List".');
+    expect(noValue.es.message).not.toContain('^Secret$');
     const missing = await both({ kind: 'file', path: 'nothing.txt' });
     expect(missing.en.message).toBe('The file nothing.txt was not found.');
     expect(missing.es.message).toBe('No encuentro el archivo nothing.txt.');
@@ -383,9 +390,13 @@ describe('command', () => {
     });
     expect(ok.es.message).toBe('Has ejecutado «trivy image --format json -o reports/nginx.json nginx:1.27».');
     const failedOnly = await both({ kind: 'command', pattern: '^kubectl get pods' });
-    expect(failedOnly.en.message).toBe('You have not run a command matching /^kubectl get pods/ (exiting with 0) yet.');
-    expect(failedOnly.es.message).toBe(
-      'No has ejecutado todavía un comando que coincida con /^kubectl get pods/ (con código de salida 0).',
+    // The feedback names the command, never the regular expression.
+    expect(failedOnly.en.message).toBe('You have not run `kubectl get pods` (exiting with 0) yet.');
+    expect(failedOnly.es.message).toBe('No has ejecutado todavía `kubectl get pods` (con código de salida 0).');
+    const complex = await both({ kind: 'command', pattern: '^kubectl (get|describe) (pods|po)\\b' });
+    expect(complex.en.message).toBe('You have not run the command this exercise asks for (exiting with 0) yet.');
+    expect(complex.es.message).toBe(
+      'No has ejecutado todavía el comando que pide este ejercicio (con código de salida 0).',
     );
     expect((await runCheck({ kind: 'command', pattern: '^kubectl get pods', exitCode: 1 }, ctx('en'))).passed).toBe(
       true,

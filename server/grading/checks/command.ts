@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCheck } from '../plugin.ts';
+import { readablePattern } from '../readable-pattern.ts';
 
 /**
  * The session's command log holds a matching command that exited as expected (0 by default).
@@ -16,12 +17,14 @@ export default defineCheck({
   }),
   messages: {
     es: {
-      missing: 'No has ejecutado todavía un comando que coincida con {pattern}{exit}.',
+      missing: 'No has ejecutado todavía `{command}`{exit}.',
+      missingAny: 'No has ejecutado todavía el comando que pide este ejercicio{exit}.',
       exit: ' (con código de salida {code})',
       pass: 'Has ejecutado «{command}».',
     },
     en: {
-      missing: 'You have not run a command matching {pattern}{exit} yet.',
+      missing: 'You have not run `{command}`{exit} yet.',
+      missingAny: 'You have not run the command this exercise asks for{exit} yet.',
       exit: ' (exiting with {code})',
       pass: 'You ran "{command}".',
     },
@@ -31,9 +34,9 @@ export default defineCheck({
     const wanted = check.exitCode ?? 0;
     const hit = (await ctx.commands()).reverse().find((c) => re.test(c.command) && c.exit === wanted);
     if (hit) return { passed: true, message: say('pass', { command: hit.command }) };
-    return {
-      passed: false,
-      message: say('missing', { pattern: `/${check.pattern}/`, exit: say('exit', { code: wanted }) }),
-    };
+    // Feedback names the command, never the regular expression behind it.
+    const command = readablePattern(check.pattern);
+    const exit = say('exit', { code: wanted });
+    return { passed: false, message: command ? say('missing', { command, exit }) : say('missingAny', { exit }) };
   },
 });

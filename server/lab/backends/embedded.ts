@@ -7,7 +7,10 @@ import type { ClusterBackend, ProvisionRequest, ProvisionResult } from './types.
 export const embeddedCapabilities = {
   containers: false,
   limitations: [
-    'No containers run: pods are simulated. kubectl exec offers a few networking tools (wget, curl, nc, nslookup) under the NetworkPolicy engine; anything else needs the kind backend.',
+    {
+      en: 'No containers run: pods are simulated. kubectl exec offers a few networking tools (wget, curl, nc, nslookup) under the NetworkPolicy engine; anything else needs the kind backend.',
+      es: 'No se ejecutan contenedores: los pods son simulados. kubectl exec ofrece algunas herramientas de red (wget, curl, nc, nslookup) bajo el motor de NetworkPolicy; para todo lo demás hace falta el backend kind.',
+    },
   ],
 };
 

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { CommandResult, CommandRunner, RunOptions } from '../command-runner.ts';
 import type { ClusterBackend, ProvisionRequest, ProvisionResult } from '../types.ts';
 import type { LabSummary } from '../../../labs/catalog.ts';
+import type { BackendCapabilities } from '../../../../src/contracts/protocol.ts';
 import { defaultKyvernoManifest, installKyverno, type KyvernoManifest } from './addons/kyverno.ts';
 import { addPersonas } from './personas.ts';
 import { pinnedKind } from './pinned.ts';
@@ -15,7 +16,7 @@ import { Slots } from './slots.ts';
 
 export { parseKindProgress } from './progress.ts';
 
-export const kindCapabilities = { containers: true, limitations: [] as string[] };
+export const kindCapabilities = { containers: true, limitations: [] as BackendCapabilities['limitations'] };
 
 export class KindError extends Error {}
 
