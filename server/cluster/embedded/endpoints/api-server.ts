@@ -325,6 +325,11 @@ export class ApiServer {
       if (info.subresource !== 'portforward' && !containers.includes(container)) {
         throw errors.badRequest(`container ${container} is not valid for pod ${info.name}`);
       }
+      // The kubelet has no container to stream to until the pod runs (or once it has finished).
+      const phase = (pod.status as { phase?: string } | undefined)?.phase;
+      if (info.subresource === 'exec' && phase !== 'Running') {
+        throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
+      }
       if (!req.headers['sec-websocket-protocol']) {
         throw errors.badRequest(
           'unable to upgrade connection: the embedded cluster streams exec over WebSocket (v5.channel.k8s.io), which kubectl 1.30 and later use; this client asked for SPDY, which it does not serve (use a newer kubectl, or the kind backend)',
