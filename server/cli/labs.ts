@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { adminCommand, adminUsage } from './admin.ts';
 import { clusterUp, clusterUpUsage } from './cluster-up.ts';
 import { formatProblem, validateLabs } from '../labs/validate.ts';
 import { formatTable, testLabs } from './lab-tests.ts';
@@ -26,6 +27,9 @@ Commands:
   tools fetch [t..] download the pinned trivy, cosign and crane, verify their checksums, lock them
                     (--base-url URL, --dir DIR, --lock FILE)
   addons render     render the Kyverno manifest from its Helm chart and record its checksum (needs helm)
+  admin create      create an admin account (see below)
+
+${adminUsage}
 
 ${clusterUpUsage}`;
 
@@ -34,6 +38,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'cluster' && sub === 'up') {
     await clusterUp(rest);
     return -1; // keeps running
+  }
+  if (command === 'admin') {
+    console.log(await adminCommand(sub, rest, join(import.meta.dirname, '..', '..')));
+    return 0;
   }
   if (command === 'doctor') {
     const checks = await doctor({ runner: execaRunner });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -11,17 +10,15 @@ import {
   isAdmin,
   RateLimiter,
   sameOrigin,
-  viaHttps,
   webSecurity,
   type WebSecurity,
 } from '../http/security.ts';
+import type { ClassroomHttp } from '../classroom/http.ts';
+import { readJson, sendError, sendJson } from '../http/json.ts';
 import { toLocale } from '../../src/contracts/locales.ts';
 import { ApiError, terminalLimits } from '../../src/contracts/protocol.ts';
 import type { SessionManager } from './sessions.ts';
 import { toolInstalled } from './tools.ts';
-
-const learnerCookie = 'lab_learner';
-const maxJsonBody = 64 * 1024;
 
 /** Rate limits and connection caps of the lab API; every value is a server flag. */
 export interface ApiLimits {
@@ -43,62 +40,8 @@ export const defaultApiLimits: ApiLimits = {
   socketsPerSession: 16,
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body) + '\n');
-}
-
-function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof ApiError) return sendJson(res, error.status, error.body());
-  console.error(JSON.stringify({ level: 'error', msg: 'lab api error', error: String(error) }));
-  sendJson(res, 500, { error: 'internal', message: 'Something went wrong on the lab server.' });
-}
-
-/** Cookies of a request; a malformed one is skipped, never an error. */
-export function cookies(header: string | undefined): Record<string, string> {
-  const found: Record<string, string> = {};
-  for (const part of (header ?? '').slice(0, 8192).split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    try {
-      found[name] = decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      /* not valid percent-encoding: ignore this cookie */
-    }
-  }
-  return found;
-}
-
-/** The learner's anonymous id (HttpOnly, SameSite=Strict cookie, Secure behind https), created on first use. */
-function learnerOf(req: IncomingMessage, security: WebSecurity): { id: string; setCookie?: string } {
-  const existing = cookies(req.headers.cookie)[learnerCookie];
-  if (existing && /^[A-Za-z0-9_-]{16,64}$/.test(existing)) return { id: existing };
-  const id = randomBytes(18).toString('base64url');
-  const secure = viaHttps(req, security) ? '; Secure' : '';
-  return { id, setCookie: `${learnerCookie}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${secure}` };
-}
-
 function limited(seconds: number, what: string): ApiError {
   return new ApiError(429, 'rate_limited', `Too many ${what}; try again in ${seconds} s.`);
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxJsonBody) throw new ApiError(413, 'too_large', 'Request body too large.');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
-  } catch {
-    throw new ApiError(400, 'bad_json', 'The request body must be a JSON object.');
-  }
 }
 
 /** Whether a WebSocket Origin belongs to this site (cross-site WebSocket hijacking guard). */
@@ -117,7 +60,13 @@ export interface LabHttp {
 export function createLabHttp(
   sessions: SessionManager,
   metrics: Registry,
-  options: { allowedOrigins?: string[]; security?: WebSecurity; limits?: Partial<ApiLimits> } = {},
+  options: {
+    /** Who a request is (accounts, anonymous learners) and the account and class routes. */
+    classroom: ClassroomHttp;
+    allowedOrigins?: string[];
+    security?: WebSecurity;
+    limits?: Partial<ApiLimits>;
+  },
 ): LabHttp {
   const wss = new WebSocketServer({ noServer: true, maxPayload: terminalLimits.maxFrameBytes });
   const security = options.security ?? webSecurity({ bindHost: '127.0.0.1' });
@@ -135,10 +84,15 @@ export function createLabHttp(
     if (refusal) throw new ApiError(403, 'cross_origin', `Forbidden: ${refusal}.`);
     if (fromLearnerSandbox(req))
       throw new ApiError(403, 'from_lab_shell', 'The lab API cannot be used from a lab terminal.');
-    const learner = learnerOf(req, security);
-    const cookieHeader: Record<string, string> = learner.setCookie ? { 'set-cookie': learner.setCookie } : {};
     const path = url.pathname.replace(/\/+$/, '');
     const address = clientAddress(req, security);
+    const { identities } = options.classroom;
+    const who = await identities.identify(req, { issueCsrf: options.classroom.owns(path + '/') });
+    if (await options.classroom.routes(req, res, path, who, address)) return;
+    // A signed-in learner's cookie carries an account: every state change needs its CSRF token.
+    if (who.account) identities.requireCsrf(req, who);
+    const learner = { id: who.learnerId };
+    const cookieHeader: Record<string, string[]> = who.setCookies.length ? { 'set-cookie': who.setCookies } : {};
     if (path === '/api/sessions' && method === 'POST') {
       const body = await readJson(req);
       if (typeof body.labId !== 'string') throw new ApiError(400, 'bad_request', 'labId is required.');
@@ -248,6 +202,7 @@ export function createLabHttp(
         return true;
       }
       if (
+        !options.classroom.owns(url.pathname) &&
         !url.pathname.startsWith('/api/sessions') &&
         !url.pathname.startsWith('/api/progress') &&
         !/^\/api\/labs\/[^/]+\/exercises\//.test(url.pathname)

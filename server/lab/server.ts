@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterQuota } from '../cluster/embedded/storage/quota.ts';
-import type { WebSecurity } from '../http/security.ts';
+import { webSecurity, type WebSecurity } from '../http/security.ts';
+import { createClassroomHttp } from '../classroom/http.ts';
+import type { SignInLimits } from '../classroom/auth-routes.ts';
 import { EmbeddedBackend } from './backends/embedded.ts';
 import { execaRunner } from './backends/command-runner.ts';
 import { KindBackend, type KindOptions } from './backends/kind/backend.ts';
@@ -28,6 +30,8 @@ export interface LabServerOptions {
   backend?: 'embedded' | 'kind' | 'auto';
   limits?: Partial<SessionLimits>;
   apiLimits?: Partial<ApiLimits>;
+  /** Wrong-password and sign-up limits. */
+  signInLimits?: Partial<SignInLimits>;
   /** What one session's processes may use (cgroups where writable, rlimits otherwise). */
   resources?: Partial<SessionResourceLimits>;
   /** What one embedded cluster may hold. */
@@ -124,9 +128,11 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   });
   await sessions.restore();
   sessions.startReaper();
+  const security = options.security ?? webSecurity({ bindHost: '127.0.0.1' });
   const http = createLabHttp(sessions, createMetrics(sessions), {
+    classroom: createClassroomHttp(classroom, security, { signInLimits: options.signInLimits }),
     allowedOrigins: options.allowedOrigins,
-    security: options.security,
+    security,
     limits: options.apiLimits,
   });
   return {

@@ -34,6 +34,7 @@ export class LabStore {
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
+      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS sessions (
         id TEXT PRIMARY KEY, learner TEXT NOT NULL, lab_id TEXT NOT NULL, backend TEXT NOT NULL,
         state TEXT NOT NULL, token TEXT NOT NULL, workspace TEXT NOT NULL,

@@ -9,13 +9,23 @@ import {
   type StageEvent,
 } from '../contracts/protocol.ts';
 
+/** The CSRF token the server set for this browser (readable on purpose; the session cookie is not). */
+export function csrfToken(): string | undefined {
+  const m = /(?:^|;\s*)lab_csrf=([^;]+)/.exec(document.cookie);
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const token = method === 'GET' ? undefined : csrfToken();
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { 'x-csrf-token': token } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

@@ -65,6 +65,11 @@ const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 export class SchemaTooNewError extends Error {}
 
+/** One replica migrates at a time; the others wait here, then see the step done (SQLite: BEGIN IMMEDIATE). */
+async function lockSchema(tx: SqlDriver): Promise<void> {
+  if (tx.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(22022)');
+}
+
 async function currentVersion(db: SqlDriver): Promise<number> {
   const [row] = await db.all('SELECT MAX(version) AS version FROM schema_migrations');
   return row?.version === null || row?.version === undefined ? 0 : Number(row.version);
@@ -72,13 +77,16 @@ async function currentVersion(db: SqlDriver): Promise<number> {
 
 /** Applies the pending steps; returns the versions applied. Safe with several replicas starting at once. */
 export async function migrate(db: SqlDriver, steps: Migration[] = migrations): Promise<number[]> {
-  await db.exec(bookkeeping);
+  // Even CREATE TABLE IF NOT EXISTS races on PostgreSQL: under the lock too.
+  await db.transaction(async (tx) => {
+    await lockSchema(tx);
+    await tx.exec(bookkeeping);
+  });
   const known = Math.max(0, ...steps.map((m) => m.version));
   const applied: number[] = [];
   for (const step of steps) {
     const done = await db.transaction(async (tx) => {
-      // One replica migrates at a time; the others wait here, then see the step done.
-      if (tx.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(22022)');
+      await lockSchema(tx);
       const version = await currentVersion(tx);
       if (version > known)
         throw new SchemaTooNewError(

@@ -180,6 +180,11 @@ export class SqlClassroomStore implements ClassroomStore {
     return row ? account(row) : undefined;
   }
 
+  async accountByLearnerId(learnerId: string): Promise<Account | undefined> {
+    const [row] = await this.db.all('SELECT * FROM accounts WHERE learner_id = ?', [learnerId]);
+    return row ? account(row) : undefined;
+  }
+
   async setRole(id: string, role: Role): Promise<void> {
     await this.db.run('UPDATE accounts SET role = ? WHERE id = ?', [role, id]);
   }

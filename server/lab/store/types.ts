@@ -52,6 +52,7 @@ export interface AccountStore {
   /** By username or email, case-insensitively; with the password hash to verify. */
   accountByLogin(login: string): Promise<(Account & { passwordHash: string }) | undefined>;
   accountById(id: string): Promise<Account | undefined>;
+  accountByLearnerId(learnerId: string): Promise<Account | undefined>;
   setRole(id: string, role: Role): Promise<void>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /** The account, its sign-ins and all its learner data. */

@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSecurity } from '../http/security.ts';
+import type { ClassroomStore } from '../lab/store/types.ts';
+import { authAttemptsLimiter, authRoutes, defaultSignInLimits, type SignInLimits } from './auth-routes.ts';
+import { Identities, type Identity } from './identity.ts';
+
+/** The classroom's part of the API: who a request is, and the account routes. */
+export interface ClassroomHttp {
+  identities: Identities;
+  /** Paths the classroom answers (the lab API lets it handle them). */
+  owns(path: string): boolean;
+  /** Handles the request when it is one of the classroom's; false otherwise. */
+  routes(req: IncomingMessage, res: ServerResponse, path: string, who: Identity, address: string): Promise<boolean>;
+}
+
+export function createClassroomHttp(
+  store: ClassroomStore,
+  security: WebSecurity,
+  options: { signInLimits?: Partial<SignInLimits> } = {},
+): ClassroomHttp {
+  const identities = new Identities(store, security);
+  const limits = { ...defaultSignInLimits, ...options.signInLimits };
+  const attempts = authAttemptsLimiter(limits);
+  return {
+    identities,
+    owns: (path) => path.startsWith('/api/auth/') || path.startsWith('/api/admin/'),
+    routes: (req, res, path, who, address) =>
+      authRoutes({ store, identities, address, limits, attempts }, req, res, path, who),
+  };
+}
