@@ -64,6 +64,8 @@ const forbidden: { pattern: RegExp; use: string }[] = [
   { pattern: /\bescane\w*/giu, use: 'analizar / análisis de vulnerabilidades' },
   { pattern: /\bsete(ar|a|as|ado|ada|amos|an)\b/giu, use: 'establecer / asignar / configurar' },
   { pattern: /\bdeploy(ar|a|as|ado|ada|amos|an|é)\b/giu, use: 'desplegar' },
+  // The glossary's term for "default deny"; half-English "deny por defecto" crept into lab titles.
+  { pattern: /\bdeny por defecto\b/giu, use: 'denegación por defecto' },
 ];
 
 describe('Spanish terminology lint', () => {
@@ -89,10 +91,11 @@ describe('Spanish terminology lint', () => {
   });
 
   it('catches a forbidden word when it appears', () => {
-    const sample = 'Vamos a escanear la imagen y encriptar el Secret; el `escaneo` entre comillas no cuenta.';
+    const sample =
+      'Vamos a escanear la imagen y encriptar el Secret con un deny por defecto; el `escaneo` entre comillas no cuenta.';
     const found = forbidden.flatMap(({ pattern }) =>
       [...sample.replace(/`[^`]*`/g, ' ').matchAll(pattern)].map((m) => m[0]),
     );
-    expect(found).toEqual(['encriptar', 'escanear']);
+    expect(found).toEqual(['encriptar', 'escanear', 'deny por defecto']);
   });
 });
