@@ -11,6 +11,9 @@ import { doctor, formatDoctor } from '../tools/doctor.ts';
 import { fetchTools } from '../tools/fetch-tools.ts';
 import { toolsLockPath, vendoredToolsDir } from '../tools/location.ts';
 import { renderKyverno } from '../tools/render-kyverno.ts';
+import { mkdir } from 'node:fs/promises';
+import { defaultKyvernoManifest, verifiedKyvernoManifest } from '../lab/backends/kind/addons/kyverno.ts';
+import { manifestImages, saveImages } from '../lab/backends/kind/image-cache.ts';
 
 const defaultLabsDir = join(import.meta.dirname, '..', '..', 'labs');
 
@@ -26,6 +29,8 @@ Commands:
   doctor            check Docker, kind, the node image, add-ons and tools; say how to fix each
   tools fetch [t..] download the pinned trivy, cosign and crane, verify their checksums, lock them
                     (--base-url URL, --dir DIR, --lock FILE)
+  kind images save  pull the images of the Kyverno manifest and save them to var/kind-images, which
+                    every new kind cluster then loads (kind load image-archive) instead of pulling
   addons render     render the Kyverno manifest from its Helm chart and record its checksum (needs helm)
   admin create      create an admin account (see below)
 
@@ -63,6 +68,15 @@ async function main(argv: string[]): Promise<number> {
       log: (line) => console.log(line),
     });
     console.log(`${fetched.length} tool(s) verified and installed; lock: ${values.lock ?? toolsLockPath()}`);
+    return 0;
+  }
+  if (command === 'kind' && sub === 'images' && rest[0] === 'save') {
+    const manifest = await verifiedKyvernoManifest(defaultKyvernoManifest);
+    const images = [...(await manifestImages(manifest)), 'registry.k8s.io/pause:3.10'];
+    const dir = process.env.LAB_KIND_IMAGES ?? join(defaultLabsDir, '..', 'var', 'kind-images');
+    await mkdir(dir, { recursive: true });
+    const saved = await saveImages((c, a, o) => execaRunner.run(c, a, { env: process.env, ...o }), images, dir);
+    for (const path of saved) console.log(`saved ${path}`);
     return 0;
   }
   if (command === 'addons' && sub === 'render') {

@@ -8,6 +8,7 @@ import { EmbeddedBackend } from './backends/embedded.ts';
 import { execaRunner } from './backends/command-runner.ts';
 import { KindBackend, type KindOptions } from './backends/kind/backend.ts';
 import { installId } from './backends/kind/install-id.ts';
+import { kindImageCache } from '../tools/location.ts';
 import type { ClusterBackend } from './backends/types.ts';
 import { createLabHttp, type ApiLimits, type LabHttp } from './http.ts';
 import type { SessionResourceLimits } from './isolation/limits.ts';
@@ -100,6 +101,7 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
       knownSessions: () => store.active().map((s) => ({ id: s.id, workspace: s.workspace })),
       warmPool: options.kindWarmPool,
       poolDir: join(options.dataDir, 'kind-pool'),
+      imageCache: kindImageCache(),
       log: (line) => console.error(line),
       ...options.kind,
     });

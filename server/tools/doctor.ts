@@ -8,7 +8,7 @@ import {
   type KyvernoManifest,
 } from '../lab/backends/kind/addons/kyverno.ts';
 import { parseKindVersion, pinnedKind } from '../lab/backends/kind/pinned.ts';
-import { vendoredToolsDir } from './location.ts';
+import { kindImageCache, vendoredToolsDir } from './location.ts';
 import { pinnedTools } from './pinned-tools.ts';
 
 export interface DoctorCheck {
@@ -144,6 +144,15 @@ export async function doctor(options: DoctorOptions): Promise<DoctorCheck[]> {
       fix: 'npm run labs -- addons render (needs helm)',
     });
   }
+  const cache = kindImageCache(env);
+  add({
+    name: 'kind image cache',
+    for: 'kind',
+    ok: true,
+    detail: cache
+      ? `${cache} (loaded into every new cluster)`
+      : "none: each cluster pulls Kyverno's images (optional: npm run labs -- kind images save)",
+  });
   const helm = await run('helm', ['version', '--short']);
   add({
     name: 'helm',

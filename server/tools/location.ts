@@ -17,3 +17,9 @@ export function vendoredTool(name: string, env: NodeJS.ProcessEnv = process.env)
   const path = join(vendoredToolsDir(env), 'bin', name);
   return existsSync(path) ? path : undefined;
 }
+
+/** The image archives `labs kind images save` writes; used only when the folder exists. */
+export function kindImageCache(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.LAB_KIND_IMAGES ?? join(projectRoot, 'var', 'kind-images');
+  return existsSync(dir) ? dir : undefined;
+}

@@ -10,6 +10,7 @@ import type { BackendCapabilities } from '../../../../src/contracts/protocol.ts'
 import { defaultKyvernoManifest, installKyverno, type KyvernoManifest } from './addons/kyverno.ts';
 import { addPersonas } from './personas.ts';
 import { pinnedKind } from './pinned.ts';
+import { preloadImages } from './image-cache.ts';
 import { parseKindProgress } from './progress.ts';
 import { kindPreflight, type Preflight } from './preflight.ts';
 import { Slots } from './slots.ts';
@@ -51,6 +52,8 @@ export interface KindOptions {
   poolDir?: string;
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
+  /** docker-save archives (`labs kind images save`) loaded into each new cluster before its add-ons. */
+  imageCache?: string;
   /** Reads /proc/sys values for the inotify check (tests record them). */
   readSysctl?: (path: string) => Promise<string>;
 }
@@ -321,6 +324,10 @@ export class KindBackend implements ClusterBackend {
     }
     try {
       await this.waitReady(name, kubeconfigPath, request.signal);
+      if (this.options.imageCache) {
+        request.onStage({ stage: 'creating-cluster', message: 'Loading cached images into the node', progress: 0.97 });
+        await preloadImages((c, a, o) => this.run(c, a, o), this.options.imageCache, name, request.signal);
+      }
     } catch (error) {
       await this.deleteCluster(name, kubeconfigPath).catch(() => undefined);
       throw error;
