@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useLabServerAndChromium } from '../helpers/lab-browser.ts';
+import { englishIn } from '../helpers/locale-scan.ts';
 import { typeInTerminal, waitForTerminal } from '../helpers/terminal.ts';
 
 const env = useLabServerAndChromium('browser-flow-');
@@ -74,6 +75,17 @@ describe.each(['es', 'en'] as const)('the lab flow in real Chromium (/%s/)', (lo
     expect(await complete.locator('h2').innerText()).toBe(strings[locale].complete);
     await complete.locator('.lab-complete-module', { hasText: strings[locale].module }).waitFor();
     expect(await complete.locator('.lab-complete-links a').count()).toBe(2);
+
+    if (locale === 'es') {
+      // What the page shows after a whole lab (statuses, hints, feedback from the API, the
+      // completion view) holds no English UI text; code and parts marked lang="en" aside.
+      const shown = await page.evaluate(() => {
+        const body = document.body.cloneNode(true) as HTMLElement;
+        for (const el of body.querySelectorAll('code, pre, [lang="en"], .terminal-screens, script, style')) el.remove();
+        return body.textContent ?? '';
+      });
+      expect(englishIn(shown)).toEqual([]);
+    }
 
     // Progress comes from the server: clearing the browser's storage keeps the module's marks.
     await page.evaluate(() => localStorage.clear());
