@@ -106,6 +106,32 @@ spec:
       );
     });
 
+    it('kubectl autoscale writes autoscaling/v1, stored and listed as v2 (pkg/apis/autoscaling/v1/conversion.go)', async () => {
+      await k.run(['create', 'deployment', 'api', '--image=nginx']);
+      expect((await k.run(['autoscale', 'deployment', 'api', '--min=2', '--max=4', '--cpu-percent=70'])).stdout).toBe(
+        'horizontalpodautoscaler.autoscaling/api autoscaled\n',
+      );
+      expect(age((await k.run(['get', 'hpa', 'api'])).stdout)).toBe(
+        'NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE\napi Deployment/api cpu: <unknown>/70% 2 4 0 <age>\n',
+      );
+      const v1 = JSON.parse(
+        (await k.run(['get', '--raw', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/api'])).stdout,
+      ) as { apiVersion: string; spec: { targetCPUUtilizationPercentage?: number; metrics?: unknown } };
+      expect([v1.apiVersion, v1.spec.targetCPUUtilizationPercentage, v1.spec.metrics]).toEqual([
+        'autoscaling/v1',
+        70,
+        undefined,
+      ]);
+      const v2 = await k.run([
+        'get',
+        'hpa',
+        'api',
+        '-o',
+        'jsonpath={.apiVersion} {.spec.behavior.scaleDown.stabilizationWindowSeconds}',
+      ]);
+      expect(v2.stdout).toBe('autoscaling/v2 300');
+    });
+
     it("serves APF's mandatory FlowSchemas and priority levels (no request is throttled)", async () => {
       expect(age((await k.run(['get', 'flowschemas'])).stdout)).toBe(
         [

@@ -155,7 +155,7 @@ function listItem(object: KubeObject): Obj {
 }
 
 export function handleGet(ctx: ResourceContext): void {
-  const object = ctx.cluster.registry.get(ctx.def, ctx.namespace, ctx.info.name);
+  const object = inVersion(ctx, ctx.cluster.registry.get(ctx.def, ctx.namespace, ctx.info.name));
   if (ctx.accept.table) {
     writeJson(
       ctx.res,
@@ -168,6 +168,11 @@ export function handleGet(ctx: ResourceContext): void {
   writeJson(ctx.res, 200, object, ctx.warnings);
 }
 
+/** The object in the request's version (see Strategy.toVersion). */
+function inVersion(ctx: ResourceContext, object: KubeObject): KubeObject {
+  return ctx.def.strategy.toVersion ? ctx.def.strategy.toVersion(object) : object;
+}
+
 interface ContinueToken {
   rv: number;
   start: string;
@@ -176,7 +181,7 @@ interface ContinueToken {
 export function handleList(ctx: ResourceContext): void {
   const { def } = ctx;
   const namespace = def.namespaced && ctx.info.namespace ? ctx.namespace : undefined;
-  let items = ctx.cluster.registry.list(def, namespace, listSelectors(ctx));
+  let items = ctx.cluster.registry.list(def, namespace, listSelectors(ctx)).map((o) => inVersion(ctx, o));
   const resourceVersion = String(ctx.cluster.store.resourceVersion);
   const metadata: Obj = { resourceVersion };
   const limit = Number(ctx.url.searchParams.get('limit') ?? 0);
@@ -257,13 +262,13 @@ export async function handleCreate(ctx: ResourceContext): Promise<void> {
   const object = await readObject(ctx);
   if (ctx.info.name) throw errors.methodNotSupported({ group: ctx.def.group, resource: ctx.def.plural }, 'create');
   const created = await ctx.cluster.registry.create(ctx.def, ctx.namespace, object, writeOptions(ctx));
-  writeJson(ctx.res, 201, created, ctx.warnings);
+  writeJson(ctx.res, 201, inVersion(ctx, created), ctx.warnings);
 }
 
 export async function handleUpdate(ctx: ResourceContext): Promise<void> {
   const object = await readObject(ctx);
   const updated = await ctx.cluster.registry.update(ctx.def, ctx.namespace, ctx.info.name, object, writeOptions(ctx));
-  writeJson(ctx.res, 200, updated, ctx.warnings);
+  writeJson(ctx.res, 200, inVersion(ctx, updated), ctx.warnings);
 }
 
 const patchTypes = [
@@ -347,7 +352,7 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
         ...options,
         managedFieldsComputed: true,
       });
-      writeJson(ctx.res, 201, created, ctx.warnings);
+      writeJson(ctx.res, 201, inVersion(ctx, created), ctx.warnings);
       return;
     }
     const updated = await ctx.cluster.registry.update(
@@ -358,7 +363,7 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
       { ...options, managedFieldsComputed: true },
       existing,
     );
-    writeJson(ctx.res, 200, updated, ctx.warnings);
+    writeJson(ctx.res, 200, inVersion(ctx, updated), ctx.warnings);
     return;
   }
 
@@ -369,7 +374,7 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
   if (!isObject(object.metadata)) object.metadata = {};
   checkFields(ctx, object, mode);
   const updated = await ctx.cluster.registry.update(def, ctx.namespace, ctx.info.name, object, options, existing);
-  writeJson(ctx.res, 200, updated, ctx.warnings);
+  writeJson(ctx.res, 200, inVersion(ctx, updated), ctx.warnings);
 }
 
 async function readDeleteOptions(ctx: ResourceContext): Promise<Obj> {

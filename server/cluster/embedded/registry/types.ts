@@ -48,6 +48,11 @@ export interface Strategy {
    * validation of a main-resource create or update; the store tells what is in use.
    */
   allocate?(object: KubeObject, store: Store, old?: KubeObject): FieldError[];
+  /**
+   * The object as this version shows it, when storage keeps another version's form (an
+   * autoscaling/v1 HPA stored as v2). Applied to API responses only.
+   */
+  toVersion?(object: KubeObject): KubeObject;
   /** Server-side printer columns after NAME. */
   columns?: TableColumn[];
   /** Whether .status is a subresource (spec writes keep status; status writes keep spec). */

@@ -414,6 +414,18 @@ export const messages: Record<string, MessageSpec> = {
     3: ['maxUnavailable', 'intorstring'],
     4: ['unhealthyPodEvictionPolicy', 'string', 'pointer'],
   },
+  HorizontalPodAutoscaler: {
+    1: ['metadata', 'ObjectMeta'],
+    2: ['spec', 'HorizontalPodAutoscalerSpec'],
+    3: ['status', 'Empty'],
+  },
+  HorizontalPodAutoscalerSpec: {
+    1: ['scaleTargetRef', 'CrossVersionObjectReference'],
+    2: ['minReplicas', 'int', 'pointer'],
+    3: ['maxReplicas', 'int'],
+    4: ['targetCPUUtilizationPercentage', 'int', 'pointer'],
+  },
+  CrossVersionObjectReference: { 1: ['kind', 'string'], 2: ['name', 'string'], 3: ['apiVersion', 'string'] },
   PriorityClass: {
     1: ['metadata', 'ObjectMeta'],
     2: ['value', 'int'],
@@ -446,6 +458,7 @@ export const kinds: Record<string, string> = {
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
   'v1/ResourceQuota': 'ResourceQuota',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
 };

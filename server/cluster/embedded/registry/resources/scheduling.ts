@@ -163,6 +163,44 @@ function formatMetrics(o: KubeObject): string {
 
 const metricTypes = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
 
+const cpuUtilization = (percent: unknown) => ({
+  type: 'Resource',
+  resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: percent } },
+});
+
+/** pkg/apis/autoscaling/v2/defaults.go: one replica, 80% CPU, and the default scaling behavior. */
+function defaultHpa(hpa: KubeObject): void {
+  const spec = (hpa.spec ??= {}) as Obj;
+  spec.minReplicas ??= 1;
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) spec.metrics = [cpuUtilization(80)];
+  const behavior = (spec.behavior ??= {}) as Obj;
+  const up = (behavior.scaleUp ??= {}) as Obj;
+  up.stabilizationWindowSeconds ??= 0;
+  up.selectPolicy ??= 'Max';
+  up.policies ??= [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ];
+  const down = (behavior.scaleDown ??= {}) as Obj;
+  down.stabilizationWindowSeconds ??= 300;
+  down.selectPolicy ??= 'Max';
+  down.policies ??= [{ type: 'Percent', value: 100, periodSeconds: 15 }];
+}
+
+/**
+ * autoscaling/v1 → v2 (pkg/apis/autoscaling/v1/conversion.go): targetCPUUtilizationPercentage
+ * becomes a CPU Resource metric. Both versions share one storage, kept in the v2 form.
+ */
+function hpaFromV1(hpa: KubeObject): void {
+  hpa.apiVersion = 'autoscaling/v2';
+  const spec = (hpa.spec ??= {}) as Obj;
+  if (spec.targetCPUUtilizationPercentage !== undefined) {
+    spec.metrics = [cpuUtilization(spec.targetCPUUtilizationPercentage)];
+    delete spec.targetCPUUtilizationPercentage;
+  }
+  defaultHpa(hpa);
+}
+
 export const horizontalpodautoscalers: ResourceDef = {
   group: 'autoscaling',
   version: 'v2',
@@ -177,10 +215,7 @@ export const horizontalpodautoscalers: ResourceDef = {
   subresources: { status: { kind: 'HorizontalPodAutoscaler', verbs: ['get', 'patch', 'update'] } },
   strategy: {
     hasStatus: true,
-    defaults(hpa) {
-      const spec = (hpa.spec ??= {}) as Obj;
-      spec.minReplicas ??= 1;
-    },
+    defaults: defaultHpa,
     // pkg/apis/autoscaling/validation ValidateHorizontalPodAutoscalerSpec.
     validate(hpa) {
       const errs: FieldError[] = [];
@@ -250,4 +285,39 @@ export const horizontalpodautoscalers: ResourceDef = {
   },
 };
 
-export const schedulingResources: ResourceDef[] = [priorityclasses, horizontalpodautoscalers];
+/** v2 → v1 for responses: the CPU utilization target and current value; other metrics are dropped. */
+function hpaToV1(hpa: KubeObject): KubeObject {
+  const spec = { ...((hpa.spec ?? {}) as Obj) };
+  const cpu = asArray(spec.metrics).find((m) => m.type === 'Resource' && field(m, 'resource', 'name') === 'cpu');
+  const percent = field(cpu, 'resource', 'target', 'averageUtilization');
+  delete spec.metrics;
+  delete spec.behavior;
+  if (percent !== undefined) spec.targetCPUUtilizationPercentage = percent;
+  const out: KubeObject = { ...hpa, apiVersion: 'autoscaling/v1', spec };
+  const status = hpa.status as Obj | undefined;
+  if (status) {
+    const current = asArray(status.currentMetrics).find(
+      (m) => m.type === 'Resource' && field(m, 'resource', 'name') === 'cpu',
+    );
+    const { currentMetrics: _m, conditions: _c, ...rest } = status;
+    const utilization = field(current, 'resource', 'current', 'averageUtilization');
+    out.status = utilization === undefined ? rest : { ...rest, currentCPUUtilizationPercentage: utilization };
+  }
+  return out;
+}
+
+/**
+ * autoscaling/v1, which `kubectl autoscale` writes. Writes are converted to the stored v2
+ * form; responses through v1 are converted back (the CPU target; other metrics have no v1 form).
+ */
+export const horizontalpodautoscalersV1: ResourceDef = {
+  ...horizontalpodautoscalers,
+  version: 'v1',
+  strategy: { ...horizontalpodautoscalers.strategy, defaults: hpaFromV1, toVersion: hpaToV1 },
+};
+
+export const schedulingResources: ResourceDef[] = [
+  priorityclasses,
+  horizontalpodautoscalers,
+  horizontalpodautoscalersV1,
+];
