@@ -75,6 +75,8 @@ describe.skipIf(!binary)('Services, endpoints and cluster DNS objects (kubectl 1
       'jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}',
     ]);
     expect(ep.stdout).toBe(`${podIp}:80`);
+    // As from 1.33, every Endpoints request carries the deprecation warning.
+    expect(ep.stderr).toBe('Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n');
     // Scaled to zero, the slice empties and the Endpoints lose their subsets.
     await k.run(['-n', 'shop', 'scale', 'deployment', 'back', '--replicas=0']);
     const empty = await until(

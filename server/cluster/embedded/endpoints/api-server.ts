@@ -262,6 +262,7 @@ export class ApiServer {
     ) {
       throw errors.notFoundPath();
     }
+    if (def.deprecationWarning) ctx.warnings.push(def.deprecationWarning);
     const resourceCtx: ResourceContext = { ...ctx, def, namespace };
     if (def.virtual) {
       if (info.verb !== 'create')

@@ -83,6 +83,8 @@ export interface ResourceDef extends GroupVersionKind {
   strategy: Strategy;
   /** Set for resources defined by a CustomResourceDefinition. */
   crd?: { name: string; schema?: Record<string, unknown>; uid: string; resourceVersion: string };
+  /** The Warning every request to a deprecated resource gets (apiserver's deprecation filter). */
+  deprecationWarning?: string;
   /** Create-only review resources (SelfSubjectAccessReview, ...) are never stored. */
   virtual?: boolean;
 }

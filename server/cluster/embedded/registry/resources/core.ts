@@ -637,6 +637,7 @@ export const endpoints: ResourceDef = {
   listKind: 'EndpointsList',
   namespaced: true,
   shortNames: ['ep'],
+  deprecationWarning: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice',
   verbs: standardVerbs,
   strategy: {
     generationFields: [],
