@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CelEnvironment } from '../../server/cluster/embedded/cel/environment.ts';
 import { fromCel, toCel } from '../../server/cluster/embedded/cel/values.ts';
+import { registerKyvernoLibraries } from '../../server/cluster/embedded/admission/kyverno/cel/libraries.ts';
 
 const env = new CelEnvironment(['object']);
 const object = toCel({
@@ -100,5 +101,31 @@ describe('CEL with the Kubernetes libraries', () => {
       'operation cancelled: actual cost limit exceeded',
     );
     expect(run('lists.range(100).all(i, lists.range(100).all(j, i >= 0))')).toBe(true);
+  });
+});
+
+describe("Kyverno's image() library, as go-containerregistry's name.ParseReference parses", () => {
+  const kyverno = new CelEnvironment(['object'], [registerKyvernoLibraries]);
+  const evaluate = (expression: string): unknown => {
+    const compiled = kyverno.compile(expression);
+    if (!compiled.program) throw new Error(compiled.error);
+    return fromCel(compiled.program.run({ object }).value);
+  };
+  const digest = `sha256:${'a'.repeat(64)}`;
+  it.each([
+    // name.NewRegistry rewrites docker.io (and the empty registry) to index.docker.io
+    ['image("nginx").registry()', 'index.docker.io'],
+    ['image("docker.io/library/nginx:1.27").registry()', 'index.docker.io'],
+    ['image("nginx").repository()', 'library/nginx'],
+    ['image("registry.example.com:5000/shop/api:1.4").registry()', 'registry.example.com:5000'],
+    ['image("registry.example.com/shop/api").repository()', 'shop/api'],
+    // a reference without a tag gets the default tag; one with a digest is a name.Digest, with no tag
+    ['image("registry.example.com/app").tag()', 'latest'],
+    [`image("nginx:1.27@${digest}").tag()`, ''],
+    [`image("nginx:1.27@${digest}").identifier()`, digest],
+    [`image("nginx@${digest}").containsDigest()`, true],
+    ['image("nginx:1.27").identifier()', '1.27'],
+  ])('%s is %j', (expression, expected) => {
+    expect(evaluate(expression)).toEqual(expected);
   });
 });

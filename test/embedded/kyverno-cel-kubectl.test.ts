@@ -67,14 +67,14 @@ describe.skipIf(!binary)('Kyverno ValidatingPolicy through real kubectl 1.33', (
     const denied = await k.run(['run', 'web', '-n', 'enforced', '--image=nginx:1.27']);
     expect(denied.code).toBe(1);
     expect(denied.stderr.trim()).toBe(
-      'Error from server: admission webhook "vpol.validate.kyverno.svc-fail" denied the request: Policy trusted-registry failed: images must come from registry.example.com, not docker.io',
+      'Error from server: admission webhook "vpol.validate.kyverno.svc-fail" denied the request: Policy trusted-registry failed: images must come from registry.example.com, not index.docker.io',
     );
     const allowed = await k.run(['run', 'web', '-n', 'enforced', '--image=registry.example.com/web:1.0']);
     expect(allowed.code, allowed.stderr).toBe(0);
     // Autogen: the same rule checks the pod template of a Deployment.
     const deploy = await k.run(['create', 'deployment', 'web', '-n', 'enforced', '--image=nginx:1.27']);
     expect(deploy.stderr).toContain(
-      'Policy trusted-registry failed: images must come from registry.example.com, not docker.io',
+      'Policy trusted-registry failed: images must come from registry.example.com, not index.docker.io',
     );
     const status = await k.run([
       'get',
@@ -114,7 +114,7 @@ describe.skipIf(!binary)('Kyverno ValidatingPolicy through real kubectl 1.33', (
     expect(JSON.parse(results.stdout)).toMatchObject({
       policy: 'trusted-registry-audit',
       result: 'fail',
-      message: 'images must come from registry.example.com, not docker.io',
+      message: 'images must come from registry.example.com, not index.docker.io',
       source: 'KyvernoValidatingPolicy',
     });
   });

@@ -72,12 +72,16 @@ export function registerKyvernoLibraries(env: Environment): void {
     return new ImageReference(text);
   });
   env.registerFunction('isImage(string): bool', (text: string) => imageRe.test(text));
-  env.registerFunction('Image.registry(): string', (i: ImageReference) => i.parts.registry!);
+  // Kyverno's image() is go-containerregistry's name.ParseReference: Docker Hub is spelled
+  // index.docker.io, and a reference with a digest is a name.Digest, which has no tag.
+  env.registerFunction('Image.registry(): string', (i: ImageReference) =>
+    i.parts.registry === 'docker.io' ? 'index.docker.io' : i.parts.registry!,
+  );
   env.registerFunction('Image.repository(): string', (i: ImageReference) => i.parts.path!);
   env.registerFunction('Image.identifier(): string', (i: ImageReference) =>
     i.parts.digest ? i.parts.digest : i.parts.tag!,
   );
-  env.registerFunction('Image.tag(): string', (i: ImageReference) => i.parts.tag!);
+  env.registerFunction('Image.tag(): string', (i: ImageReference) => (i.parts.digest ? '' : i.parts.tag!));
   env.registerFunction('Image.digest(): string', (i: ImageReference) => i.parts.digest!);
   env.registerFunction('Image.containsDigest(): bool', (i: ImageReference) => i.parts.digest !== '');
   env.registerFunction('string(Image): string', (i: ImageReference) => i.text);
