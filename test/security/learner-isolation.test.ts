@@ -236,4 +236,24 @@ print("open", fd, ctypes.get_errno())' 2>&1`,
     // B's cluster has its own quota: still room there.
     expect((await b.shell.exec('kubectl create configmap small --from-literal=k=v')).out).toContain('created');
   }, 150_000);
+
+  it('fork flood: refused at the session’s process limit with a message to the learner; B unaffected', async () => {
+    const flood = await a.shell.exec(
+      `python3 -c 'import os,time
+n=0
+try:
+  while n<2000:
+    if os.fork()==0:
+      time.sleep(8); os._exit(0)
+    n+=1
+  print("forked", n)
+except OSError as e: print("refused after", n, e.errno)'`,
+      60_000,
+    );
+    expect(flood.out).toMatch(/refused after \d+ 11/); // EAGAIN
+    expect(Number(/refused after (\d+)/.exec(flood.out)![1])).toBeLessThan(256);
+    await a.shell.terminal.waitFor(/\[lab\] .*Process limit of 256 reached/, 15_000);
+    expect((await b.shell.exec('for i in 1 2 3 4 5; do sh -c "echo ok$i"; done')).out).toContain('ok5');
+    await a.shell.exec('kill -9 -1; sleep 0.5; true');
+  }, 90_000);
 });

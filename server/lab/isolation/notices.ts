@@ -1,6 +1,5 @@
 import { statfsSync } from 'node:fs';
 import { formatBytes } from './limits.ts';
-import { processesOf } from './processes.ts';
 import type { Sandbox, SandboxSession } from './sandbox.ts';
 
 /** What a session had already been told, so each limit is announced once per time it is hit. */
@@ -25,20 +24,18 @@ export function limitNotices(sandbox: Sandbox, session: SandboxSession, state: N
       `Límite de memoria de la sesión alcanzado (${formatBytes(limits.memoryBytes)}): se detuvo un proceso. / ` +
         `Session memory limit reached (${formatBytes(limits.memoryBytes)}): a process was stopped.`,
     );
-  if (state.pidsRefused !== undefined && usage.pidsRefused > state.pidsRefused)
+  const refusedByCgroup = state.pidsRefused !== undefined && usage.pidsRefused > state.pidsRefused;
+  state.oomKills = usage.oomKills;
+  state.pidsRefused = usage.pidsRefused;
+  // RLIMIT_NPROC (per uid) usually refuses the fork before the pids cgroup does, and leaves no
+  // counter behind: the process count tells.
+  const near = sandbox.processCount(session) >= limits.processes - 8;
+  if (refusedByCgroup || (near && !state.nearProcessLimit))
     notices.push(
       `Límite de ${limits.processes} procesos alcanzado: termina alguno antes de lanzar más. / ` +
         `Process limit of ${limits.processes} reached: end some before starting more.`,
     );
-  state.oomKills = usage.oomKills;
-  state.pidsRefused = usage.pidsRefused;
-  if (!sandbox.cgroups?.controllers.includes('pids')) {
-    // Without a pids cgroup, RLIMIT_NPROC refuses the fork; look at the count instead.
-    const near = processesOf(session.uid).length >= limits.processes - 2;
-    if (near && !state.nearProcessLimit)
-      notices.push(`Límite de ${limits.processes} procesos alcanzado. / Process limit of ${limits.processes} reached.`);
-    state.nearProcessLimit = near;
-  }
+  state.nearProcessLimit = near;
   if (sandbox.diskLimits) {
     let full = false;
     try {

@@ -8,7 +8,7 @@ import { learnerEntry, type LearnerIdentity } from './commands.ts';
 import { loopMountsWork, mountHome, unmountHome } from './disk.ts';
 import { defaultResourceLimits, formatBytes, type SessionResourceLimits } from './limits.ts';
 import { linkTools, toolsDir } from './kubectl-pin.ts';
-import { killAllOf } from './processes.ts';
+import { killAllOf, processesOf } from './processes.ts';
 
 const bwrapPaths = ['/usr/bin/bwrap', '/bin/bwrap'];
 
@@ -325,6 +325,12 @@ export class Sandbox {
   /** Which limits the session has hit so far (cgroup counters). */
   usage(session: SandboxSession): CgroupUsage {
     return this.groups.get(session.id)?.usage() ?? { oomKills: 0, pidsRefused: 0 };
+  }
+
+  /** How many processes the session has: one cgroup file where there are cgroups, else a /proc scan. */
+  processCount(session: SandboxSession): number {
+    const group = this.groups.get(session.id);
+    return group ? group.pids().length : processesOf(session.uid).length;
   }
 
   /** Ends every process of the session, daemons and `setsid` ones included. */
