@@ -22,8 +22,12 @@ export async function classDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'security-suite-'));
 }
 
-export async function startClassServer(dataDir: string, flags: string[] = []): Promise<RunningServer> {
-  return startServer(['--data-dir', dataDir, ...flags]);
+export async function startClassServer(
+  dataDir: string,
+  flags: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningServer> {
+  return startServer(['--data-dir', dataDir, ...flags], env);
 }
 
 const prompt = /learner:[^\n$]*\$ /g;
