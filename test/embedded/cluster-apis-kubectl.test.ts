@@ -132,6 +132,45 @@ spec:
       expect(v2.stdout).toBe('autoscaling/v2 300');
     });
 
+    it('stores webhook configurations, never calling them (pkg/apis/admissionregistration/validation)', async () => {
+      const hooks = await k.file(
+        'webhook.yaml',
+        `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: audit-hook}
+webhooks:
+- name: audit.example.com
+  clientConfig: {url: "https://audit.example.com/validate"}
+  rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+  sideEffects: None
+  admissionReviewVersions: [v1]
+`,
+      );
+      expect((await k.run(['apply', '-f', hooks])).stdout).toBe(
+        'validatingwebhookconfiguration.admissionregistration.k8s.io/audit-hook created\n',
+      );
+      expect(age((await k.run(['get', 'validatingwebhookconfigurations'])).stdout)).toBe(
+        'NAME WEBHOOKS AGE\naudit-hook 1 <age>\n',
+      );
+      const shown = await k.run([
+        'get',
+        'validatingwebhookconfiguration',
+        'audit-hook',
+        '-o',
+        'jsonpath={.webhooks[0].failurePolicy} {.webhooks[0].timeoutSeconds} {.webhooks[0].rules[0].scope}',
+      ]);
+      expect(shown.stdout).toBe('Fail 10 *');
+      // Pods are still admitted: the embedded cluster calls no webhook.
+      expect((await k.run(['run', 'hooked', '--image=nginx'])).stdout).toBe('pod/hooked created\n');
+      const bad = await k.file(
+        'bad-webhook.yaml',
+        'apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: bad}\nwebhooks:\n- name: m.example.com\n  clientConfig: {url: "https://m.example.com"}\n  admissionReviewVersions: [v1]\n',
+      );
+      expect((await k.run(['apply', '-f', bad])).stderr).toBe(
+        'The MutatingWebhookConfiguration "bad" is invalid: webhooks[0].sideEffects: Required value: must specify one of None, NoneOnDryRun\n',
+      );
+    });
+
     it("serves APF's mandatory FlowSchemas and priority levels (no request is throttled)", async () => {
       expect(age((await k.run(['get', 'flowschemas'])).stdout)).toBe(
         [

@@ -7,6 +7,7 @@ import { certificatesigningrequests } from './resources/certificates.ts';
 import { flowcontrolResources } from './resources/flowcontrol.ts';
 import { policyResources } from './resources/policy.ts';
 import { schedulingResources } from './resources/scheduling.ts';
+import { webhookResources } from './resources/webhooks.ts';
 import { coreResources } from './resources/core.ts';
 import { networkingResources } from './resources/networking.ts';
 import { rbacResources } from './resources/rbac.ts';
@@ -21,6 +22,7 @@ export const builtinResources: ResourceDef[] = [
   ...discoveryResources,
   ...rbacResources,
   ...admissionRegistrationResources,
+  ...webhookResources,
   certificatesigningrequests,
   ...policyResources,
   ...schedulingResources,
