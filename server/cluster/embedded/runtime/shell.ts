@@ -38,7 +38,11 @@ function tokenize(line: string, env: Map<string, string>): Token[] | string {
       i = end;
     } else if (ch === ' ' || ch === '\t') push();
     else if (ch === '#' && !inWord) break;
-    else if (ch === ';' || ch === '|' || ch === '&') {
+    else if (ch === '&' && word.endsWith('>')) {
+      // 2>&1: a redirection, not a background job.
+      word += ch;
+      inWord = true;
+    } else if (ch === ';' || ch === '|' || ch === '&') {
       push();
       const two = line.slice(i, i + 2);
       if (two === '&&' || two === '||') {

@@ -367,7 +367,7 @@ async function nslookup(args: string[], ctx: PodContext): Promise<ToolResult> {
     return fail(';; connection timed out; no servers could be reached\n\n', 1);
   }
   const answer = resolveFromPod(ctx.store, ctx.pod.metadata.namespace ?? 'default', name);
-  if (!answer) return fail(`${header}** server can't find ${name}: NXDOMAIN\n\n`, 1);
+  if (!answer) return fail('', 1, `${header}** server can't find ${name}: NXDOMAIN\n\n`);
   return ok(`${header}Name:\t${answer.name}\n${answer.addresses.map((a) => `Address: ${a}\n`).join('')}\n`);
 }
 
