@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import zlib, { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -71,11 +72,71 @@ async function send404(res: ServerResponse, root: string): Promise<void> {
   res.end('Not Found\n');
 }
 
-function sendFile(req: IncomingMessage | null, res: ServerResponse, path: string, status: number): void {
-  const type = contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
-  // Astro fingerprints files under /_astro/, so they can be cached forever.
+/** Text types worth compressing; images and fonts are compressed already. */
+const compressible = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.txt', '.xml']);
+
+/** Compressed bodies by path, modification time and encoding: built files change only on a new build. */
+const compressedCache = new Map<string, Buffer>();
+const compressedCacheLimit = 64 * 1024 * 1024;
+let compressedCacheBytes = 0;
+
+/** The encoding to answer with: Brotli, then gzip, when the browser accepts it. */
+export function pickEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | undefined {
+  const accepted = (acceptEncoding ?? '')
+    .split(',')
+    .map((part) => part.trim().split(';'))
+    .filter(([, q]) => !q || Number(q.trim().replace(/^q=/, '')) > 0)
+    .map(([name]) => name!.trim().toLowerCase());
+  if (accepted.includes('br')) return 'br';
+  if (accepted.includes('gzip')) return 'gzip';
+  return undefined;
+}
+
+async function compressed(path: string, mtimeMs: number, encoding: 'br' | 'gzip'): Promise<Buffer> {
+  const key = `${encoding}:${mtimeMs}:${path}`;
+  const hit = compressedCache.get(key);
+  if (hit) return hit;
+  const raw = await readFile(path);
+  const body =
+    encoding === 'br'
+      ? brotliCompressSync(raw, {
+          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+        })
+      : gzipSync(raw, { level: 9 });
+  if (compressedCacheBytes + body.length <= compressedCacheLimit) {
+    compressedCache.set(key, body);
+    compressedCacheBytes += body.length;
+  }
+  return body;
+}
+
+async function sendFile(req: IncomingMessage | null, res: ServerResponse, path: string, status: number): Promise<void> {
+  const ext = extname(path).toLowerCase();
+  const type = contentTypes[ext] ?? 'application/octet-stream';
+  const info = await stat(path);
+  // Astro fingerprints files under /_astro/, so they can be cached forever; pages revalidate by ETag.
   const cache = path.includes(`${sep}_astro${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
-  res.writeHead(status, { 'content-type': type, 'cache-control': cache, 'x-content-type-options': 'nosniff' });
+  const encoding = compressible.has(ext) ? pickEncoding(req?.headers['accept-encoding']) : undefined;
+  const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}${encoding ? `-${encoding}` : ''}"`;
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'cache-control': cache,
+    'x-content-type-options': 'nosniff',
+    etag,
+    ...(compressible.has(ext) ? { vary: 'accept-encoding' } : {}),
+  };
+  if (status === 200 && req?.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  if (encoding) {
+    const body = await compressed(path, info.mtimeMs, encoding);
+    res.writeHead(status, { ...headers, 'content-encoding': encoding, 'content-length': String(body.length) });
+    res.end(req?.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(status, { ...headers, 'content-length': String(info.size) });
   if (req?.method === 'HEAD') {
     res.end();
     return;

@@ -402,14 +402,8 @@ function errorText(error: unknown): string {
 
 function setupCommands(): void {
   for (const box of document.querySelectorAll<HTMLElement>('.command')) {
+    // Copy is handled on every page by copy-buttons.ts.
     const command = box.dataset.command ?? '';
-    const copy = $<HTMLButtonElement>('.command-copy', box);
-    copy.addEventListener('click', async () => {
-      await navigator.clipboard?.writeText(command).catch(() => undefined);
-      const label = copy.textContent;
-      copy.textContent = copy.dataset.copied ?? label;
-      setTimeout(() => (copy.textContent = label), 1500);
-    });
     $<HTMLButtonElement>('.command-run', box).addEventListener('click', () => {
       const view = terminals.get(active);
       if (view) view.run(command);

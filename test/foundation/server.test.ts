@@ -1,3 +1,5 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
@@ -68,5 +70,51 @@ describe('server/main.ts', () => {
 
   it('refuses to start with a bad port', async () => {
     await expect(startServer(['--port', 'abc'])).rejects.toThrow(/--port must be a port number/);
+  });
+});
+
+describe('static assets', () => {
+  /** A raw request, so the body stays as sent (fetch would decompress it). */
+  const raw = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      request(new URL(path, server.url), { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      })
+        .on('error', reject)
+        .end();
+    });
+
+  it('are served compressed, brotli first, with caching headers', async () => {
+    const page = await raw('/es/', { 'accept-encoding': 'gzip, br' });
+    expect(page.headers['content-encoding']).toBe('br');
+    expect(page.headers.vary).toBe('accept-encoding');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const html = brotliDecompressSync(page.body).toString('utf8');
+    expect(html).toContain('<html lang="es"');
+    expect(page.body.length).toBeLessThan(Buffer.byteLength(html) / 2);
+    // Revalidation: the same ETag answers 304 without a body.
+    const again = await raw('/es/', { 'accept-encoding': 'gzip, br', 'if-none-match': String(page.headers.etag) });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+
+    const script = /<script[^>]+src="(\/_astro\/[^"]+\.js)"/.exec(
+      await (await fetch(`${server.url}es/labs/security-basics/`)).text(),
+    )?.[1];
+    expect(script).toBeDefined();
+    const js = await raw(script!, { 'accept-encoding': 'gzip' });
+    expect(js.headers['content-encoding']).toBe('gzip');
+    expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(gunzipSync(js.body).length).toBeGreaterThan(js.body.length);
+
+    const plain = await raw('/es/', {});
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString('utf8')).toContain('<html lang="es"');
+    const icon = await raw('/favicon.svg', { 'accept-encoding': 'br' });
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
   });
 });

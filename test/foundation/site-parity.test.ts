@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { uiStrings } from '../../src/i18n/ui.ts';
@@ -113,6 +113,30 @@ describe('page weight', () => {
       expect(total, relative(distDir, page)).toBeLessThan(100 * 1024);
       expect(html).not.toContain('xterm');
     }
+  });
+  /** Bytes of a page's JavaScript: its scripts, every module they import, and inline scripts. */
+  const pageJs = (html: string) => {
+    const seen = new Set<string>();
+    const walk = (src: string): void => {
+      if (seen.has(src)) return;
+      seen.add(src);
+      const js = readFileSync(join(distDir, src), 'utf8');
+      for (const m of js.matchAll(/(?:from|import)\s*\(?["'](\.\/[^"']+|\/_astro\/[^"']+)["']/g))
+        walk(m[1]!.startsWith('./') ? join(dirname(src), m[1]!) : m[1]!);
+    };
+    for (const src of scriptsOf(html)) walk(src);
+    return [...seen].reduce((n, src) => n + bytes(src), 0) + inlineBytes(html);
+  };
+  it('lesson pages ship only the quiz and copy scripts (a few KB), lab pages at most 360 KB', () => {
+    const lessons = files(join(distDir, 'es', 'modules'), (f) => f.split('/').length === 3 && f.endsWith('index.html'));
+    expect(lessons.length).toBeGreaterThan(10);
+    for (const page of lessons) {
+      const total = pageJs(readFileSync(join(distDir, 'es', 'modules', page), 'utf8'));
+      expect(total, page).toBeLessThan(6 * 1024);
+    }
+    const lab = pageJs(readFileSync(join(distDir, 'es', 'labs', 'security-basics', 'index.html'), 'utf8'));
+    console.log(`lab page JavaScript: ${Math.round(lab / 1024)} KB uncompressed`);
+    expect(lab).toBeLessThanOrEqual(360 * 1024);
   });
   it('the lab page loads the terminal bundle', () => {
     const html = readFileSync(join(distDir, 'es', 'labs', 'trusted-registries', 'index.html'), 'utf8');
