@@ -225,9 +225,12 @@ describe.skipIf(!binary)('ValidatingAdmissionPolicy through real kubectl 1.33', 
       `resource mapping not found for name: "m" namespace: "" from "${k.home}/map.yaml": no matches for kind "MutatingAdmissionPolicy" in version "admissionregistration.k8s.io/v1beta1"`,
     );
     const resources = await k.run(['api-resources', '--api-group=admissionregistration.k8s.io', '-o', 'name']);
+    // What a default 1.34 kube-apiserver serves in the group (no MutatingAdmissionPolicy).
     expect(resources.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'mutatingwebhookconfigurations.admissionregistration.k8s.io',
       'validatingadmissionpolicies.admissionregistration.k8s.io',
       'validatingadmissionpolicybindings.admissionregistration.k8s.io',
+      'validatingwebhookconfigurations.admissionregistration.k8s.io',
     ]);
   });
 });
