@@ -80,11 +80,14 @@ export function serveExec(ws: WebSocket, request: ExecRequest, cluster: ClusterS
   const out = (text: string) => send(1, request.tty ? text.replace(/\r?\n/g, '\r\n') : text);
   const err = (text: string) => (request.tty ? out(text) : send(2, text));
   const finish = (exitCode: number) => {
-    if (ws.readyState === ws.OPEN) {
+    // kubectl may return as soon as the status arrives, before it has copied stdout out
+    // (kubernetes/kubernetes#124571): give its copy a moment, as a real process exit would.
+    setTimeout(() => {
+      if (ws.readyState !== ws.OPEN) return;
       const status = statusFrame(protocol, exitCode, request.command);
       ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(status)]));
       ws.close(1000);
-    }
+    }, 30);
   };
   const ctx = podContext(cluster, request, abort.signal);
   const interactive =
