@@ -467,7 +467,7 @@ describe('checks of converging state poll until timeoutSeconds', () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(900);
     expect(never).toEqual({ kind: 'assert', passed: false, message: 'No existe Secret shop/never.' });
   });
-  it('defaults to a few seconds for assert, absent, admission and can-i, and checks the others once', async () => {
+  it('defaults to a few seconds for assert, absent, admission, can-i and reachability, and checks the others once', async () => {
     const { checkPlugins } = await import('../../server/grading/registry.ts');
     const { defaultPollSeconds } = await import('../../server/grading/run.ts');
     expect(defaultPollSeconds).toBe(5);
@@ -476,7 +476,7 @@ describe('checks of converging state poll until timeoutSeconds', () => {
         .filter((p) => p.eventually)
         .map((p) => p.kind)
         .sort(),
-    ).toEqual(['absent', 'admission', 'assert', 'can-i']);
+    ).toEqual(['absent', 'admission', 'assert', 'can-i', 'reachability']);
     const start = Date.now();
     const once = await runCheck({ kind: 'file', path: 'nothing.txt' }, { ...ctx('en'), pollSeconds: 5 });
     expect(once.passed).toBe(false);
