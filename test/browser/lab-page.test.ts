@@ -89,15 +89,21 @@ describe('keyboard and accessibility', () => {
     await context.close();
   }, 90_000);
 
-  it.each([
-    ['home', 'es/'],
-    ['module', 'en/modules/threat-model/'],
-    ['lab', 'es/labs/security-basics/'],
-    ['progress', 'en/progress/'],
-  ])(
-    'has no serious or critical axe violations on the %s page',
-    async (_, path) => {
-      const context = await env.browser.newContext();
+  it.each(
+    (
+      [
+        ['home', 'es/'],
+        ['module', 'en/modules/threat-model/'],
+        ['lesson', 'es/modules/threat-model/shared-responsibility/'],
+        ['lab', 'es/labs/security-basics/'],
+        ['progress', 'en/progress/'],
+        ['glossary', 'es/glosario/'],
+      ] as const
+    ).flatMap(([page, path]) => (['light', 'dark'] as const).map((scheme) => [page, scheme, path] as const)),
+  )(
+    'has no serious or critical axe violations on the %s page (%s)',
+    async (_, colorScheme, path) => {
+      const context = await env.browser.newContext({ colorScheme });
       const page = await context.newPage();
       await page.goto(`${env.server.url}${path}`);
       await page.waitForLoadState('networkidle');
