@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebSecurity } from '../http/security.ts';
+import { ConnectionCounter, type WebSecurity } from '../http/security.ts';
+import { classRoutes, type LabControl } from './class-routes.ts';
 import type { ClassroomStore } from '../lab/store/types.ts';
 import { authAttemptsLimiter, authRoutes, defaultSignInLimits, type SignInLimits } from './auth-routes.ts';
 import { Identities, type Identity } from './identity.ts';
@@ -16,15 +17,28 @@ export interface ClassroomHttp {
 export function createClassroomHttp(
   store: ClassroomStore,
   security: WebSecurity,
-  options: { signInLimits?: Partial<SignInLimits> } = {},
+  lab: LabControl,
+  options: { signInLimits?: Partial<SignInLimits>; rosterPollMs?: number } = {},
 ): ClassroomHttp {
   const identities = new Identities(store, security);
   const limits = { ...defaultSignInLimits, ...options.signInLimits };
   const attempts = authAttemptsLimiter(limits);
+  const classes = {
+    store,
+    identities,
+    lab,
+    streams: new ConnectionCounter(4),
+    pollMs: options.rosterPollMs ?? 3000,
+  };
   return {
     identities,
-    owns: (path) => path.startsWith('/api/auth/') || path.startsWith('/api/admin/'),
-    routes: (req, res, path, who, address) =>
-      authRoutes({ store, identities, address, limits, attempts }, req, res, path, who),
+    owns: (path) =>
+      path.startsWith('/api/auth/') ||
+      path.startsWith('/api/admin/') ||
+      path === '/api/classes' ||
+      path.startsWith('/api/classes/'),
+    routes: async (req, res, path, who, address) =>
+      (await authRoutes({ store, identities, address, limits, attempts }, req, res, path, who)) ||
+      classRoutes(classes, req, res, path, who),
   };
 }

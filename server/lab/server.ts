@@ -33,6 +33,8 @@ export interface LabServerOptions {
   apiLimits?: Partial<ApiLimits>;
   /** Wrong-password and sign-up limits. */
   signInLimits?: Partial<SignInLimits>;
+  /** How often open class rosters look for changes besides progress (ms). */
+  rosterPollMs?: number;
   /** What one session's processes may use (cgroups where writable, rlimits otherwise). */
   resources?: Partial<SessionResourceLimits>;
   /** What one embedded cluster may hold. */
@@ -132,7 +134,18 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   sessions.startReaper();
   const security = options.security ?? webSecurity({ bindHost: '127.0.0.1' });
   const http = createLabHttp(sessions, createMetrics(sessions), {
-    classroom: createClassroomHttp(classroom, security, { signInLimits: options.signInLimits }),
+    classroom: createClassroomHttp(
+      classroom,
+      security,
+      {
+        sessionsOf: (learner) => sessions.sessionsOf(learner),
+        timeSpent: (learner) => store.timeSpent(learner),
+        end: (id) => sessions.end(id),
+        reset: (id, learner) => sessions.reset(id, learner),
+        extend: (id, ms) => sessions.extend(id, ms),
+      },
+      { signInLimits: options.signInLimits, rosterPollMs: options.rosterPollMs },
+    ),
     allowedOrigins: options.allowedOrigins,
     security,
     limits: options.apiLimits,

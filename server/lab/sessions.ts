@@ -56,6 +56,8 @@ interface LiveSession {
   notices: NoticeState;
   /** The uid its files belonged to before a restart gave it another one (files are handed over). */
   previousUid?: number;
+  /** Time an instructor added to its lifetime (idle and absolute TTL). */
+  extendedMs?: number;
 }
 
 /**
@@ -355,6 +357,18 @@ export class SessionManager {
     return info;
   }
 
+  /** A learner's open sessions (an instructor's roster). */
+  sessionsOf(learner: string): SessionInfo[] {
+    return [...this.live.values()].filter((l) => l.row.learner === learner).map((l) => this.info(l));
+  }
+
+  /** Gives a session more time before the reaper ends it (an instructor's extend); returns the total added. */
+  extend(id: string, ms: number): number {
+    const live = this.require(id);
+    live.extendedMs = (live.extendedMs ?? 0) + ms;
+    return live.extendedMs;
+  }
+
   get(id: string, learner?: string): SessionInfo {
     return this.info(this.require(id, learner));
   }
@@ -478,8 +492,9 @@ export class SessionManager {
     const ended: string[] = [];
     for (const live of [...this.live.values()]) {
       const lastActivity = Math.max(live.row.lastActive, this.terminals.lastInput(live.row.id));
-      const idle = now - lastActivity > this.limits.idleTtlMs;
-      const old = now - live.row.createdAt > this.limits.absoluteTtlMs;
+      const extra = live.extendedMs ?? 0;
+      const idle = now - lastActivity > this.limits.idleTtlMs + extra;
+      const old = now - live.row.createdAt > this.limits.absoluteTtlMs + extra;
       if (idle || old) {
         await this.end(live.row.id).catch(() => undefined);
         ended.push(live.row.id);

@@ -115,6 +115,14 @@ export class LabStore {
     ).map((r) => this.row(r)!);
   }
 
+  /** Time the learner's sessions on this server were in use (created → last activity), in ms. */
+  timeSpent(learner: string): number {
+    const row = this.db
+      .prepare('SELECT COALESCE(SUM(last_active - created_at), 0) AS ms FROM sessions WHERE learner = ?')
+      .get(learner) as { ms: number | bigint };
+    return Number(row.ms);
+  }
+
   activeFor(learner: string): SessionRow[] {
     return this.active().filter((s) => s.learner === learner);
   }

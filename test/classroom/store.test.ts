@@ -112,6 +112,40 @@ function storeSuite(open: () => Promise<{ store: ClassroomStore; close(): Promis
     expect(await store.signInFailures('k', 60_000, t + 60_002)).toBe(0);
   });
 
+  it('keeps classes with unique join codes, their members, and each instructor’s own list', async () => {
+    const teacher = await store.createAccount({
+      username: 'tess',
+      passwordHash: 'h',
+      role: 'instructor',
+      learnerId: 'l-tess',
+    });
+    const other = await store.createAccount({
+      username: 'otto',
+      passwordHash: 'h',
+      role: 'instructor',
+      learnerId: 'l-otto',
+    });
+    const pupil = await store.createAccount({
+      username: 'pia',
+      passwordHash: 'h',
+      role: 'learner',
+      learnerId: 'l-pia',
+    });
+    const a = await store.createClass({ name: 'A', instructorId: teacher.id, endsAt: 2_000_000_000_000 });
+    const b = await store.createClass({ name: 'B', instructorId: other.id });
+    expect(a.joinCode).not.toBe(b.joinCode);
+    expect((await store.classByCode(a.joinCode.toLowerCase()))?.id).toBe(a.id);
+    expect(a.endsAt).toBe(2_000_000_000_000);
+    await store.joinClass(a.id, pupil.id);
+    await store.joinClass(a.id, pupil.id);
+    expect((await store.classMembers(a.id)).map((m) => m.username)).toEqual(['pia']);
+    expect(await store.classMembers(b.id)).toEqual([]);
+    expect((await store.classesOfInstructor(teacher.id)).map((c) => c.name)).toEqual(['A']);
+    expect((await store.classesOfMember(pupil.id)).map((c) => c.name)).toEqual(['A']);
+    await store.deleteAccount(pupil.id);
+    expect(await store.classMembers(a.id)).toEqual([]);
+  });
+
   it('deletes an account with its sign-ins and progress, and nobody else’s', async () => {
     const a = await store.createAccount({ username: 'fay', passwordHash: 'h', role: 'learner', learnerId: 'l-fay' });
     await store.recordAttempt('l-fay', 'lab-a', 'ex-1', true, []);

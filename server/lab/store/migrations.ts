@@ -58,6 +58,28 @@ export const migrations: Migration[] = [
         window_start BIGINT NOT NULL
       );`,
   },
+  {
+    version: 3,
+    name: 'classes',
+    sql: `
+      CREATE TABLE classes (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        join_code TEXT NOT NULL UNIQUE,
+        instructor_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        starts_at BIGINT,
+        ends_at BIGINT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX classes_instructor ON classes (instructor_id);
+      CREATE TABLE class_members (
+        class_id TEXT NOT NULL REFERENCES classes (id) ON DELETE CASCADE,
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        joined_at BIGINT NOT NULL,
+        PRIMARY KEY (class_id, account_id)
+      );
+      CREATE INDEX class_members_account ON class_members (account_id);`,
+  },
 ];
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (

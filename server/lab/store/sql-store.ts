@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { migrate } from './migrations.ts';
@@ -6,6 +7,7 @@ import {
   AccountConflictError,
   type Account,
   type AuthSession,
+  type ClassInfo,
   type ClassroomStore,
   type NewAccount,
   type Role,
@@ -33,6 +35,22 @@ function progressEntry(r: Row): ProgressEntry {
   };
 }
 
+function classInfo(r: Row): ClassInfo {
+  const time = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    joinCode: String(r.join_code),
+    instructorId: String(r.instructor_id),
+    startsAt: time(r.starts_at),
+    endsAt: time(r.ends_at),
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** Join-code letters: no 0/O, 1/I/L, so a code read aloud or off a slide is typed right. */
+const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
 /** A unique-constraint violation, named the same way by both databases' messages. */
 function uniqueViolation(error: unknown): 'username' | 'email' | undefined {
   const text = String((error as { message?: string }).message ?? error);
@@ -44,6 +62,7 @@ function uniqueViolation(error: unknown): 'username' | 'email' | undefined {
 /** The one ClassroomStore: the same SQL on SQLite and PostgreSQL, through a SqlDriver. */
 export class SqlClassroomStore implements ClassroomStore {
   private readonly db: SqlDriver;
+  private readonly changes = new EventEmitter();
 
   private constructor(db: SqlDriver) {
     this.db = db;
@@ -61,6 +80,15 @@ export class SqlClassroomStore implements ClassroomStore {
 
   // --- progress -------------------------------------------------------------
 
+  onProgress(listener: (learnerId: string) => void): () => void {
+    this.changes.on('progress', listener);
+    return () => this.changes.off('progress', listener);
+  }
+
+  private changed(learner: string): void {
+    this.changes.emit('progress', learner);
+  }
+
   private async ensureProgress(db: SqlDriver, learner: string, lab: string, exercise: string): Promise<void> {
     await db.run(
       'INSERT INTO progress (learner, lab_id, exercise_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -68,8 +96,14 @@ export class SqlClassroomStore implements ClassroomStore {
     );
   }
 
-  recordAttempt(learner: string, lab: string, exercise: string, passed: boolean, results: unknown): Promise<void> {
-    return this.db.transaction(async (tx) => {
+  async recordAttempt(
+    learner: string,
+    lab: string,
+    exercise: string,
+    passed: boolean,
+    results: unknown,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
       await this.ensureProgress(tx, learner, lab, exercise);
       const now = Date.now();
       await tx.run(
@@ -82,10 +116,11 @@ export class SqlClassroomStore implements ClassroomStore {
         [passed ? 1 : 0, now, learner, lab, exercise],
       );
     });
+    this.changed(learner);
   }
 
-  showHint(learner: string, lab: string, exercise: string, available: number): Promise<number> {
-    return this.db.transaction(async (tx) => {
+  async showHint(learner: string, lab: string, exercise: string, available: number): Promise<number> {
+    const shown = await this.db.transaction(async (tx) => {
       await this.ensureProgress(tx, learner, lab, exercise);
       await tx.run(
         'UPDATE progress SET hints_shown = CASE WHEN hints_shown < ? THEN hints_shown + 1 ELSE hints_shown END, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
@@ -97,16 +132,19 @@ export class SqlClassroomStore implements ClassroomStore {
       );
       return Number(row?.hints_shown ?? 0);
     });
+    this.changed(learner);
+    return shown;
   }
 
-  recordSolutionShown(learner: string, lab: string, exercise: string): Promise<void> {
-    return this.db.transaction(async (tx) => {
+  async recordSolutionShown(learner: string, lab: string, exercise: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
       await this.ensureProgress(tx, learner, lab, exercise);
       await tx.run(
         'UPDATE progress SET solution_shown = 1, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
         [Date.now(), learner, lab, exercise],
       );
     });
+    this.changed(learner);
   }
 
   async progressFor(learner: string, lab?: string): Promise<ProgressEntry[]> {
@@ -202,6 +240,11 @@ export class SqlClassroomStore implements ClassroomStore {
       const [row] = await tx.all('SELECT learner_id FROM accounts WHERE id = ?', [id]);
       if (!row) return;
       await tx.run('DELETE FROM auth_sessions WHERE account_id = ?', [id]);
+      await tx.run('DELETE FROM class_members WHERE account_id = ?', [id]);
+      await tx.run('DELETE FROM class_members WHERE class_id IN (SELECT id FROM classes WHERE instructor_id = ?)', [
+        id,
+      ]);
+      await tx.run('DELETE FROM classes WHERE instructor_id = ?', [id]);
       await tx.run('DELETE FROM progress WHERE learner = ?', [row.learner_id]);
       await tx.run('DELETE FROM attempts WHERE learner = ?', [row.learner_id]);
       await tx.run('DELETE FROM accounts WHERE id = ?', [id]);
@@ -254,6 +297,71 @@ export class SqlClassroomStore implements ClassroomStore {
 
   async clearSignInFailures(key: string): Promise<void> {
     await this.db.run('DELETE FROM sign_in_failures WHERE key = ?', [key]);
+  }
+
+  // --- classes --------------------------------------------------------------
+
+  async createClass(input: {
+    name: string;
+    instructorId: string;
+    startsAt?: number | null;
+    endsAt?: number | null;
+  }): Promise<ClassInfo> {
+    const id = randomBytes(12).toString('base64url');
+    for (let tries = 0; ; tries++) {
+      const code = Array.from({ length: 8 }, () => codeAlphabet[randomInt(codeAlphabet.length)]).join('');
+      try {
+        await this.db.run(
+          'INSERT INTO classes (id, name, join_code, instructor_id, starts_at, ends_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [id, input.name, code, input.instructorId, input.startsAt ?? null, input.endsAt ?? null, Date.now()],
+        );
+        return (await this.classById(id))!;
+      } catch (error) {
+        // 31^8 codes: a clash is rare; another draw settles it.
+        if (!uniqueViolation(error) || tries >= 5) throw error;
+      }
+    }
+  }
+
+  async classById(id: string): Promise<ClassInfo | undefined> {
+    const [row] = await this.db.all('SELECT * FROM classes WHERE id = ?', [id]);
+    return row ? classInfo(row) : undefined;
+  }
+
+  async classByCode(code: string): Promise<ClassInfo | undefined> {
+    const [row] = await this.db.all('SELECT * FROM classes WHERE join_code = ?', [code.trim().toUpperCase()]);
+    return row ? classInfo(row) : undefined;
+  }
+
+  async classesOfInstructor(accountId: string): Promise<ClassInfo[]> {
+    return (await this.db.all('SELECT * FROM classes WHERE instructor_id = ? ORDER BY created_at', [accountId])).map(
+      classInfo,
+    );
+  }
+
+  async classesOfMember(accountId: string): Promise<ClassInfo[]> {
+    return (
+      await this.db.all(
+        'SELECT c.* FROM classes c JOIN class_members m ON m.class_id = c.id WHERE m.account_id = ? ORDER BY c.created_at',
+        [accountId],
+      )
+    ).map(classInfo);
+  }
+
+  async joinClass(classId: string, accountId: string): Promise<void> {
+    await this.db.run(
+      'INSERT INTO class_members (class_id, account_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      [classId, accountId, Date.now()],
+    );
+  }
+
+  async classMembers(classId: string): Promise<Account[]> {
+    return (
+      await this.db.all(
+        'SELECT a.* FROM accounts a JOIN class_members m ON m.account_id = a.id WHERE m.class_id = ? ORDER BY a.username',
+        [classId],
+      )
+    ).map(account);
   }
 
   close(): Promise<void> {

@@ -69,8 +69,38 @@ export interface AccountStore {
   clearSignInFailures(key: string): Promise<void>;
 }
 
+export interface ClassInfo {
+  id: string;
+  name: string;
+  joinCode: string;
+  instructorId: string;
+  startsAt: number | null;
+  endsAt: number | null;
+  createdAt: number;
+}
+
+export interface ClassStore {
+  createClass(input: {
+    name: string;
+    instructorId: string;
+    startsAt?: number | null;
+    endsAt?: number | null;
+  }): Promise<ClassInfo>;
+  classById(id: string): Promise<ClassInfo | undefined>;
+  /** Case-insensitive; codes have no look-alike letters. */
+  classByCode(code: string): Promise<ClassInfo | undefined>;
+  classesOfInstructor(accountId: string): Promise<ClassInfo[]>;
+  classesOfMember(accountId: string): Promise<ClassInfo[]>;
+  /** Idempotent. */
+  joinClass(classId: string, accountId: string): Promise<void>;
+  /** Members, by username. */
+  classMembers(classId: string): Promise<Account[]>;
+}
+
 /** Accounts, classes and progress: SQLite by default, PostgreSQL for replicas sharing them. */
-export interface ClassroomStore extends ProgressStore, AccountStore {
+export interface ClassroomStore extends ProgressStore, AccountStore, ClassStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Called with the learner id after each progress change made through this store. */
+  onProgress(listener: (learnerId: string) => void): () => void;
   close(): Promise<void>;
 }
