@@ -435,6 +435,26 @@ function setupSplitter(): void {
   });
 }
 
+/** Small screens: the Instructions / Terminal tabs (the layout is CSS; this switches them). */
+function setupViews(): void {
+  const buttons = [...document.querySelectorAll<HTMLButtonElement>('.lab-view')];
+  const show = (view: string, focus: boolean) => {
+    root.dataset.view = view;
+    for (const b of buttons) {
+      const selected = b.dataset.view === view;
+      b.setAttribute('aria-selected', String(selected));
+      b.tabIndex = selected ? 0 : -1;
+    }
+    if (view === 'terminal') selectTerminal(active, focus);
+  };
+  for (const b of buttons) b.addEventListener('click', () => show(b.dataset.view!, true));
+  // "Run in the terminal" on a small screen shows the terminal it typed into.
+  document.addEventListener('click', (e) => {
+    if ((e.target as Element).closest('.command-run') && matchMedia('(max-width: 50rem)').matches)
+      show('terminal', false);
+  });
+}
+
 function setupControls(): void {
   status.retry.addEventListener('click', () => void start());
   banner.retry.addEventListener('click', () => {
@@ -486,5 +506,6 @@ setupExercises();
 setupCommands();
 setupSplitter();
 setupControls();
+setupViews();
 void checkTools();
 void start();

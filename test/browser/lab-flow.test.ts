@@ -116,3 +116,30 @@ describe.each(['es', 'en'] as const)('the lab flow in real Chromium (/%s/)', (lo
     await context.close();
   }, 90_000);
 });
+
+describe('the lab on a phone', () => {
+  it('switches between instructions and terminal with two tabs, without scrolling past the instructions', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${env.server.url}en/labs/security-basics/`);
+    await page.locator('.lab-status-text', { hasText: strings.en.ready }).waitFor({ timeout: 45_000 });
+    const terminalTab = page.getByRole('tab', { name: 'Terminal', exact: true });
+    expect(await terminalTab.isVisible()).toBe(true);
+    expect(await page.locator('.terminal-panel').isVisible()).toBe(false);
+    await terminalTab.click();
+    expect(await page.locator('.lab-instructions').isVisible()).toBe(false);
+    const box = await page.locator('.terminal-screen:not([hidden])').boundingBox();
+    expect(box!.y).toBeLessThan(844);
+    expect(box!.height).toBeGreaterThan(300);
+    await waitForTerminal(page, prompt);
+    await typeInTerminal(page, 'echo phone-$((3*3))');
+    await waitForTerminal(page, /^phone-9/m);
+    await page.getByRole('tab', { name: 'Instructions' }).click();
+    expect(await page.locator('.lab-instructions').isVisible()).toBe(true);
+    // Run in the terminal brings the terminal up.
+    await page.locator('.exercise[data-exercise="restricted-namespace"] .command-run').first().click();
+    await expect.poll(() => page.locator('.terminal-panel').isVisible()).toBe(true);
+    await waitForTerminal(page, 'kube-system');
+    await context.close();
+  }, 90_000);
+});
