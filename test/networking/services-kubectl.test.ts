@@ -87,6 +87,16 @@ describe.skipIf(!binary)('Services, endpoints and cluster DNS objects (kubectl 1
     await k.run(['-n', 'shop', 'scale', 'deployment', 'back', '--replicas=1']);
   });
 
+  it('keeps the API server endpoints of default/kubernetes, as kube-apiserver does', async () => {
+    const slices = await until(
+      () => k.run(['-n', 'default', 'get', 'endpointslices', '--no-headers']),
+      (r) => r.stdout.includes('kubernetes'),
+    );
+    expect(slices.stdout).toMatch(/^kubernetes\s+IPv4\s+6443\s+172\.18\.0\.2\s+/m);
+    const ep = await k.run(['-n', 'default', 'get', 'endpoints', 'kubernetes', '--no-headers']);
+    expect(ep.stdout).toMatch(/^kubernetes\s+172\.18\.0\.2:6443\s+/);
+  });
+
   it('runs CoreDNS in kube-system behind the kube-dns Service on 10.96.0.10', async () => {
     const svc = await k.run(['-n', 'kube-system', 'get', 'svc', 'kube-dns', '--no-headers']);
     expect(svc.stdout).toMatch(/^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP,9153\/TCP\s+/);

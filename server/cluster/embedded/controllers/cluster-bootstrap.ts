@@ -45,6 +45,9 @@ export class RootCaPublisher implements Controller {
   }
 }
 
+/** The API server's address on the node, where the kubernetes Service sends traffic. */
+const apiServerEndpoint = { ip: '172.18.0.2', port: 6443 };
+
 /** The ClusterIP of the kubernetes Service: the first address of the default 10.96.0.0/12 range. */
 export const kubernetesServiceIp = '10.96.0.1';
 
@@ -54,7 +57,7 @@ export const kubernetesServiceIp = '10.96.0.1';
  */
 export class KubernetesServiceController implements Controller {
   readonly name = 'kubernetes-service-controller';
-  readonly watches = ['services', 'namespaces'];
+  readonly watches = ['services', 'namespaces', 'endpoints', 'endpointslices.discovery.k8s.io'];
   private readonly ctx: ControllerContext;
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -62,6 +65,7 @@ export class KubernetesServiceController implements Controller {
   sync(): void {
     const ns = this.ctx.store.get('namespaces', '', 'default');
     if (!ns || ns.metadata.deletionTimestamp) return;
+    this.ensureEndpoints();
     if (this.ctx.store.get('services', 'default', 'kubernetes')) return;
     this.ctx.registry.writeObject(this.ctx.def('', 'services'), {
       apiVersion: 'v1',
@@ -85,5 +89,40 @@ export class KubernetesServiceController implements Controller {
       },
       status: { loadBalancer: {} },
     });
+  }
+
+  /** The Endpoints and EndpointSlice kube-apiserver keeps for itself (its reconciler), put back when removed. */
+  private ensureEndpoints(): void {
+    const labels = { 'endpointslice.kubernetes.io/skip-mirror': 'true' };
+    if (!this.ctx.store.get('endpoints', 'default', 'kubernetes')) {
+      this.ctx.registry.writeObject(this.ctx.def('', 'endpoints'), {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'kubernetes', namespace: 'default', uid: randomUUID(), creationTimestamp: rfc3339(), labels },
+        subsets: [
+          {
+            addresses: [{ ip: apiServerEndpoint.ip }],
+            ports: [{ name: 'https', port: apiServerEndpoint.port, protocol: 'TCP' }],
+          },
+        ],
+      });
+    }
+    if (!this.ctx.store.get('endpointslices.discovery.k8s.io', 'default', 'kubernetes')) {
+      this.ctx.registry.writeObject(this.ctx.def('discovery.k8s.io', 'endpointslices'), {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: 'kubernetes',
+          namespace: 'default',
+          uid: randomUUID(),
+          creationTimestamp: rfc3339(),
+          generation: 1,
+          labels: { 'kubernetes.io/service-name': 'kubernetes' },
+        },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: [apiServerEndpoint.ip], conditions: { ready: true } }],
+        ports: [{ name: 'https', port: apiServerEndpoint.port, protocol: 'TCP' }],
+      });
+    }
   }
 }
