@@ -215,18 +215,49 @@ print("open", fd, ctypes.get_errno())' 2>&1`,
     await a.shell.exec('kubectl delete deployment amp --wait=false');
   }, 90_000);
 
-  it('100 × 1 MB ConfigMaps: refused past the cluster’s bytes quota (403 exceeded quota), over 1 MiB is Invalid (422)', async () => {
+  it('100 × 1 MB ConfigMaps: refused past the cluster’s bytes quota (403 exceeded quota), over 1 MiB is Invalid (422), over 1.5 MiB too large (413)', async () => {
     const setup = [
       "kubectl config view --raw --minify -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d > c.pem",
       "kubectl config view --raw --minify -o jsonpath='{.users[0].user.client-key-data}' | base64 -d > k.pem",
       "S=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')",
       'mk() { printf \'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"},"data":{"d":"\' "$1"; head -c "$2" /dev/zero | tr "\\0" a; printf \'"}}\'; }',
+      'mkg() { printf \'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"m-"},"data":{"d":"\'; head -c "$1" /dev/zero | tr "\\0" a; printf \'"}}\'; }',
       'post() { curl -sk --cert c.pem --key k.pem -o /dev/null -w "%{http_code}\\n" -H content-type:application/json --data-binary @- "$S/api/v1/namespaces/default/configmaps"; }',
     ].join('; ');
     await a.shell.exec(setup);
     // Kubernetes' own limits come first: a ConfigMap holds at most 1 MiB (422 Invalid).
     expect((await a.shell.exec('mk big 1100000 | post')).out.trim()).toBe('422');
-    const flood = await a.shell.exec('for i in $(seq 1 100); do mk m$i 1000000 | post; done | sort | uniq -c', 120_000);
+    // An object over etcd's 1.5 MiB (a custom resource: no Kubernetes size rule of its own).
+    const crd = JSON.stringify({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'blobs.example.org' },
+      spec: {
+        group: 'example.org',
+        scope: 'Namespaced',
+        names: { plural: 'blobs', singular: 'blob', kind: 'Blob' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+    expect((await a.shell.exec(`echo '${crd}' | kubectl apply -f - 2>&1`)).out).toContain('created');
+    await a.shell.exec('until kubectl get blobs >/dev/null 2>&1; do sleep 0.3; done', 30_000);
+    const blob = await a.shell.exec(
+      `{ printf '{"apiVersion":"example.org/v1","kind":"Blob","metadata":{"name":"big"},"data":"'; ` +
+        `head -c 2000000 /dev/zero | tr "\\0" a; printf '"}'; } | kubectl create -f - 2>&1`,
+    );
+    expect(blob.out).toContain('(RequestEntityTooLarge)');
+    expect(blob.out).toContain('etcdserver: request is too large');
+    const flood = await a.shell.exec(
+      'mkg 1000000 > one.json; for i in $(seq 1 100); do post < one.json; done | sort | uniq -c',
+      120_000,
+    );
     const counts = Object.fromEntries([...flood.out.matchAll(/(\d+) (\d{3})/g)].map((m) => [m[2]!, Number(m[1])]));
     expect(counts['201']).toBeGreaterThan(0);
     expect(counts['201']).toBeLessThan(17); // 16 MiB of cluster bytes
