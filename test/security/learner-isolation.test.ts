@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,8 @@ describe.runIf(isRoot)('class server as root: learner A attacks learner B from A
     await a?.shell.close();
     await b?.shell.close();
     await server?.stop();
+    // Stopped servers have unmounted every HOME; nothing of the class is left on the machine.
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('root in the shell: A runs as an unprivileged uid with no capabilities and no_new_privs', async () => {

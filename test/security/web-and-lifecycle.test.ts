@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -57,6 +58,8 @@ describe.runIf(isRoot)('class server as root: web and lifecycle attacks', () => 
   afterAll(async () => {
     await a?.shell.close();
     await server?.stop();
+    // Stopped servers have unmounted every HOME; nothing of the class is left on the machine.
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('foreign Host header (DNS rebinding): 421 before any session is created', async () => {

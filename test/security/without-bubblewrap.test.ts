@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,8 @@ describe.runIf(isRoot)('class server as root without bubblewrap, behind https://
     await a?.shell.close();
     await b?.shell.close();
     await server?.stop();
+    // Stopped servers have unmounted every HOME; nothing of the class is left on the machine.
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('root in the shell, remount of / or /usr: unprivileged, no capabilities, read-only', async () => {
