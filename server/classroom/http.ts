@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConnectionCounter, type WebSecurity } from '../http/security.ts';
 import { classRoutes, type LabControl } from './class-routes.ts';
+import { certificateRoutes } from './certificate-routes.ts';
+import { Certificates, type ModuleExercises } from './certificates.ts';
 import type { ClassroomStore } from '../lab/store/types.ts';
 import { authAttemptsLimiter, authRoutes, defaultSignInLimits, type SignInLimits } from './auth-routes.ts';
 import { Identities, type Identity } from './identity.ts';
@@ -12,17 +14,22 @@ export interface ClassroomHttp {
   owns(path: string): boolean;
   /** Handles the request when it is one of the classroom's; false otherwise. */
   routes(req: IncomingMessage, res: ServerResponse, path: string, who: Identity, address: string): Promise<boolean>;
+  /** Stops issuing certificates. */
+  close(): void;
 }
 
 export function createClassroomHttp(
   store: ClassroomStore,
   security: WebSecurity,
   lab: LabControl,
+  modules: ModuleExercises,
   options: { signInLimits?: Partial<SignInLimits>; rosterPollMs?: number } = {},
 ): ClassroomHttp {
   const identities = new Identities(store, security);
   const limits = { ...defaultSignInLimits, ...options.signInLimits };
   const attempts = authAttemptsLimiter(limits);
+  const certificates = new Certificates(store, modules);
+  const stopCertificates = certificates.watch();
   const classes = {
     store,
     identities,
@@ -36,9 +43,13 @@ export function createClassroomHttp(
       path.startsWith('/api/auth/') ||
       path.startsWith('/api/admin/') ||
       path === '/api/classes' ||
-      path.startsWith('/api/classes/'),
+      path.startsWith('/api/classes/') ||
+      path === '/api/certificates' ||
+      path.startsWith('/api/certificates/'),
     routes: async (req, res, path, who, address) =>
+      (await certificateRoutes({ store, identities, certificates }, req, res, path, who)) ||
       (await authRoutes({ store, identities, address, limits, attempts }, req, res, path, who)) ||
       classRoutes(classes, req, res, path, who),
+    close: stopCertificates,
   };
 }

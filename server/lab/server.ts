@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ClusterQuota } from '../cluster/embedded/storage/quota.ts';
 import { webSecurity, type WebSecurity } from '../http/security.ts';
 import { createClassroomHttp } from '../classroom/http.ts';
+import { moduleExercises } from '../classroom/certificates.ts';
 import type { SignInLimits } from '../classroom/auth-routes.ts';
 import { EmbeddedBackend } from './backends/embedded.ts';
 import { execaRunner } from './backends/command-runner.ts';
@@ -133,19 +134,27 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
   await sessions.restore();
   sessions.startReaper();
   const security = options.security ?? webSecurity({ bindHost: '127.0.0.1' });
-  const http = createLabHttp(sessions, createMetrics(sessions), {
-    classroom: createClassroomHttp(
-      classroom,
-      security,
-      {
-        sessionsOf: (learner) => sessions.sessionsOf(learner),
-        timeSpent: (learner) => store.timeSpent(learner),
-        end: (id) => sessions.end(id),
-        reset: (id, learner) => sessions.reset(id, learner),
-        extend: (id, ms) => sessions.extend(id, ms),
-      },
-      { signInLimits: options.signInLimits, rosterPollMs: options.rosterPollMs },
+  const classroomHttp = createClassroomHttp(
+    classroom,
+    security,
+    {
+      sessionsOf: (learner) => sessions.sessionsOf(learner),
+      timeSpent: (learner) => store.timeSpent(learner),
+      end: (id) => sessions.end(id),
+      reset: (id, learner) => sessions.reset(id, learner),
+      extend: (id, ms) => sessions.extend(id, ms),
+    },
+    moduleExercises(
+      [...labs.values()].map((l) => ({
+        id: l.id,
+        module: l.definition.module,
+        exercises: l.definition.exercises.map((e) => e.id),
+      })),
     ),
+    { signInLimits: options.signInLimits, rosterPollMs: options.rosterPollMs },
+  );
+  const http = createLabHttp(sessions, createMetrics(sessions), {
+    classroom: classroomHttp,
     allowedOrigins: options.allowedOrigins,
     security,
     limits: options.apiLimits,
@@ -162,6 +171,7 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
       : `kind backend: not available: ${unavailable.get('kind')?.reason ?? 'not requested'}`,
     async close() {
       kind?.stopReaper();
+      classroomHttp.close();
       await sessions.shutdown();
       await classroom.close();
       store.close();

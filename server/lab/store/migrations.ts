@@ -80,6 +80,26 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX class_members_account ON class_members (account_id);`,
   },
+  {
+    version: 4,
+    name: 'certificates',
+    sql: `
+      CREATE TABLE server_keys (
+        name TEXT PRIMARY KEY,
+        private_pem TEXT NOT NULL,
+        public_pem TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE certificates (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        module TEXT NOT NULL,
+        name TEXT NOT NULL,
+        issued_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        UNIQUE (account_id, module)
+      );`,
+  },
 ];
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,6 +7,7 @@ import {
   AccountConflictError,
   type Account,
   type AuthSession,
+  type Certificate,
   type ClassInfo,
   type ClassroomStore,
   type NewAccount,
@@ -45,6 +46,17 @@ function classInfo(r: Row): ClassInfo {
     startsAt: time(r.starts_at),
     endsAt: time(r.ends_at),
     createdAt: Number(r.created_at),
+  };
+}
+
+function certificate(r: Row): Certificate {
+  return {
+    id: String(r.id),
+    accountId: String(r.account_id),
+    module: String(r.module),
+    name: String(r.name),
+    issuedAt: Number(r.issued_at),
+    revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
   };
 }
 
@@ -240,6 +252,7 @@ export class SqlClassroomStore implements ClassroomStore {
       const [row] = await tx.all('SELECT learner_id FROM accounts WHERE id = ?', [id]);
       if (!row) return;
       await tx.run('DELETE FROM auth_sessions WHERE account_id = ?', [id]);
+      await tx.run('DELETE FROM certificates WHERE account_id = ?', [id]);
       await tx.run('DELETE FROM class_members WHERE account_id = ?', [id]);
       await tx.run('DELETE FROM class_members WHERE class_id IN (SELECT id FROM classes WHERE instructor_id = ?)', [
         id,
@@ -362,6 +375,59 @@ export class SqlClassroomStore implements ClassroomStore {
         [classId],
       )
     ).map(account);
+  }
+
+  // --- certificates ---------------------------------------------------------
+
+  async serverKey(
+    name: string,
+    make: () => { privatePem: string; publicPem: string },
+  ): Promise<{ privatePem: string; publicPem: string }> {
+    const read = async () => {
+      const [row] = await this.db.all('SELECT private_pem, public_pem FROM server_keys WHERE name = ?', [name]);
+      return row ? { privatePem: String(row.private_pem), publicPem: String(row.public_pem) } : undefined;
+    };
+    const found = await read();
+    if (found) return found;
+    const made = make();
+    // Two replicas making one at once: the first insert wins and both use it.
+    await this.db.run(
+      'INSERT INTO server_keys (name, private_pem, public_pem, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [name, made.privatePem, made.publicPem, Date.now()],
+    );
+    return (await read())!;
+  }
+
+  async issueCertificate(input: { accountId: string; module: string; name: string }): Promise<Certificate> {
+    await this.db.run(
+      'INSERT INTO certificates (id, account_id, module, name, issued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [randomBytes(12).toString('base64url'), input.accountId, input.module, input.name, Date.now()],
+    );
+    const [row] = await this.db.all('SELECT * FROM certificates WHERE account_id = ? AND module = ?', [
+      input.accountId,
+      input.module,
+    ]);
+    return certificate(row!);
+  }
+
+  async certificateById(id: string): Promise<Certificate | undefined> {
+    const [row] = await this.db.all('SELECT * FROM certificates WHERE id = ?', [id]);
+    return row ? certificate(row) : undefined;
+  }
+
+  async certificatesOf(accountId: string): Promise<Certificate[]> {
+    return (await this.db.all('SELECT * FROM certificates WHERE account_id = ? ORDER BY issued_at', [accountId])).map(
+      certificate,
+    );
+  }
+
+  async revokeCertificate(id: string): Promise<boolean> {
+    return (
+      (await this.db.run('UPDATE certificates SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
+        Date.now(),
+        id,
+      ])) > 0
+    );
   }
 
   close(): Promise<void> {

@@ -97,8 +97,31 @@ export interface ClassStore {
   classMembers(classId: string): Promise<Account[]>;
 }
 
+export interface Certificate {
+  id: string;
+  accountId: string;
+  module: string;
+  /** The learner's name as issued. */
+  name: string;
+  issuedAt: number;
+  revokedAt: number | null;
+}
+
+export interface CertificateStore {
+  /** The named key pair, created by `make` the first time; every replica gets the same one. */
+  serverKey(
+    name: string,
+    make: () => { privatePem: string; publicPem: string },
+  ): Promise<{ privatePem: string; publicPem: string }>;
+  /** Issues the account's certificate for a module once; later calls return the first. */
+  issueCertificate(input: { accountId: string; module: string; name: string }): Promise<Certificate>;
+  certificateById(id: string): Promise<Certificate | undefined>;
+  certificatesOf(accountId: string): Promise<Certificate[]>;
+  revokeCertificate(id: string): Promise<boolean>;
+}
+
 /** Accounts, classes and progress: SQLite by default, PostgreSQL for replicas sharing them. */
-export interface ClassroomStore extends ProgressStore, AccountStore, ClassStore {
+export interface ClassroomStore extends ProgressStore, AccountStore, ClassStore, CertificateStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Called with the learner id after each progress change made through this store. */
   onProgress(listener: (learnerId: string) => void): () => void;
