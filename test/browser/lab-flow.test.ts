@@ -14,6 +14,7 @@ const strings = {
     module: 'Progreso del módulo: 1 de 2 laboratorios completados.',
     next: 'Siguiente ejercicio:',
     solution: 'Ver la solución',
+    solutionShown: 'Solución vista',
   },
   en: {
     ready: 'Your lab is ready.',
@@ -22,6 +23,7 @@ const strings = {
     module: 'Module progress: 1 of 2 labs complete.',
     next: 'Next exercise:',
     solution: 'Show the solution',
+    solutionShown: 'Solution viewed',
   },
 };
 const prompt = /learner:~\$[\s\u00a0]*$/m;
@@ -113,6 +115,13 @@ describe.each(['es', 'en'] as const)('the lab flow in real Chromium (/%s/)', (lo
       expect(await block.locator('pre code').textContent()).toBe(expected);
       expect(await block.locator('.copy-button').count()).toBe(1);
     }
+    // The progress page, read from the server, shows the solution was viewed.
+    await page.goto(`${env.server.url}${locale}/progress/`);
+    await page
+      .locator('.progress-lab[data-lab="harden-dockerfile"] tr[data-exercise="multi-stage"] .progress-notes', {
+        hasText: strings[locale].solutionShown,
+      })
+      .waitFor({ timeout: 10_000 });
     await context.close();
   }, 90_000);
 });
