@@ -58,11 +58,11 @@ describe('cross-namespace-db: closing the path', () => {
 
   it('names the open path before any policy, in English and Spanish', async () => {
     expect(await lab.failures('close-the-path')).toEqual([
-      'dev/toolbox still reaches service prod/db on TCP 5432, but should not: no NetworkPolicy selects prod/db for Ingress, so it accepts everything; no NetworkPolicy selects dev/toolbox for Egress, so it may connect anywhere.',
-      'prod/report still reaches service prod/db on TCP 5432, but should not: no NetworkPolicy selects prod/db for Ingress, so it accepts everything; no NetworkPolicy selects prod/report for Egress, so it may connect anywhere.',
+      'dev/toolbox still reaches Service prod/db on TCP 5432, but should not: no NetworkPolicy selects prod/db for Ingress, so it accepts everything; no NetworkPolicy selects dev/toolbox for Egress, so it may connect anywhere.',
+      'prod/report still reaches Service prod/db on TCP 5432, but should not: no NetworkPolicy selects prod/db for Ingress, so it accepts everything; no NetworkPolicy selects prod/report for Egress, so it may connect anywhere.',
     ]);
     expect((await lab.failures('close-the-path', 'es'))[0]).toBe(
-      'dev/toolbox todavía llega a service prod/db por TCP 5432, y no debería: ninguna NetworkPolicy selecciona prod/db para Ingress, así que acepta todo; ninguna NetworkPolicy selecciona dev/toolbox para Egress, así que puede salir a cualquier destino.',
+      'dev/toolbox todavía llega a Service prod/db por TCP 5432, y no debería: ninguna NetworkPolicy selecciona prod/db para Ingress, así que acepta todo; ninguna NetworkPolicy selecciona dev/toolbox para Egress, así que puede salir a cualquier destino.',
     );
   });
 
@@ -76,7 +76,7 @@ describe('cross-namespace-db: closing the path', () => {
       ),
     );
     expect(await lab.failures('close-the-path')).toEqual([
-      'prod/report still reaches service prod/db on TCP 5432, but should not: prod/db-from-prod (ingress rule 1) allows the ingress; no NetworkPolicy selects prod/report for Egress, so it may connect anywhere.',
+      'prod/report still reaches Service prod/db on TCP 5432, but should not: prod/db-from-prod (ingress rule 1) allows the ingress; no NetworkPolicy selects prod/report for Egress, so it may connect anywhere.',
     ]);
     await lab.remove('networkpolicy', 'db-from-prod', 'prod');
   });
@@ -84,11 +84,11 @@ describe('cross-namespace-db: closing the path', () => {
   it('refuses a deny-all that breaks the web tier, naming the isolating policy', async () => {
     await lab.apply('deny.yaml', policy('deny-all', 'prod', '  podSelector: {}\n  policyTypes: [Ingress]\n'));
     expect(await lab.failures('close-the-path')).toEqual([
-      'prod/web cannot reach service prod/db on TCP 5432, but should: the Ingress policies that select prod/db (prod/deny-all) have no rule that allows it.',
-      'dev/toolbox cannot reach pod prod/web on TCP 80, but should: the Ingress policies that select prod/web (prod/deny-all) have no rule that allows it.',
+      'prod/web cannot reach Service prod/db on TCP 5432, but should: the Ingress policies that select prod/db (prod/deny-all) have no rule that allows it.',
+      'dev/toolbox cannot reach Pod prod/web on TCP 80, but should: the Ingress policies that select prod/web (prod/deny-all) have no rule that allows it.',
     ]);
     expect((await lab.failures('close-the-path', 'es'))[0]).toBe(
-      'prod/web no llega a service prod/db por TCP 5432, y debería: las políticas de Ingress que seleccionan prod/db (prod/deny-all) no tienen ninguna regla que lo permita.',
+      'prod/web no llega a Service prod/db por TCP 5432, y debería: las políticas de Ingress que seleccionan prod/db (prod/deny-all) no tienen ninguna regla que lo permita.',
     );
     await lab.remove('networkpolicy', 'deny-all', 'prod');
   });

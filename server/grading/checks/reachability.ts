@@ -164,8 +164,8 @@ function whyAllowed(pair: PairVerdict, say: Say<Keys>): string {
 }
 
 function describeTo(to: Record<string, string | undefined>): string {
-  if (to.service) return `service ${to.namespace ? `${to.namespace}/` : ''}${to.service}`;
-  if (to.pod) return `pod ${to.namespace ? `${to.namespace}/` : ''}${to.pod}`;
+  if (to.service) return `Service ${to.namespace ? `${to.namespace}/` : ''}${to.service}`;
+  if (to.pod) return `Pod ${to.namespace ? `${to.namespace}/` : ''}${to.pod}`;
   return String(to.host ?? to.ip ?? '');
 }
 
