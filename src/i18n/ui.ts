@@ -49,7 +49,7 @@ const strings = {
     'lab.backend.embedded': 'integrado (simulado)',
     'lab.backend.kind': 'kind (contenedores reales)',
     'lab.backendWhy.only-backend': 'este laboratorio solo funciona ahí.',
-    'lab.backendWhy.first-choice': 'es el primero que pide este laboratorio.',
+    'lab.backendWhy.first-choice': 'es el que este laboratorio prefiere.',
     'lab.backendWhy.fallback': 'el que este laboratorio prefiere no está disponible en este servidor.',
     'lab.backendWhy.operator-choice': 'lo eligió quien administra el servidor.',
     'lab.needsKind':
