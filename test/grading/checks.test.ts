@@ -160,6 +160,20 @@ describe('absent', () => {
     });
     expect(there.es.message).toBe('ConfigMap shop/settings todavía existe y debería haberse eliminado.');
   });
+  it('says "no X matches" when the reference selects by fields, not by name', async () => {
+    const none = await both({
+      kind: 'absent',
+      object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', data: { mode: 'relaxed' } },
+    });
+    expect(none.en).toMatchObject({ passed: true, message: 'No ConfigMap matches, as expected.' });
+    expect(none.es.message).toBe('Ningún objeto ConfigMap coincide, como se espera.');
+    const some = await both({
+      kind: 'absent',
+      object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', data: { mode: 'strict' } },
+    });
+    expect(some.en).toMatchObject({ passed: false, message: 'A matching ConfigMap still exists and should be gone.' });
+    expect(some.es.message).toBe('Todavía hay un objeto ConfigMap que coincide y debería haberse eliminado.');
+  });
 });
 
 describe('admission', () => {

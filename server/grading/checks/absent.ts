@@ -10,10 +10,14 @@ export default defineCheck({
     es: {
       present: '{what} todavía existe y debería haberse eliminado.',
       pass: '{what} no existe, como se espera.',
+      presentMatching: 'Todavía hay un objeto {what} que coincide y debería haberse eliminado.',
+      passMatching: 'Ningún objeto {what} coincide, como se espera.',
     },
     en: {
       present: '{what} still exists and should be gone.',
       pass: '{what} does not exist, as expected.',
+      presentMatching: 'A matching {what} still exists and should be gone.',
+      passMatching: 'No {what} matches, as expected.',
     },
   },
   eventually: true,
@@ -22,8 +26,11 @@ export default defineCheck({
     const { objects } = await findObjects(ctx, check.object);
     const expected = expectedFields(check.object);
     const present = objects.some((o) => partialMismatches(expected, o).length === 0);
+    // Without a name the reference selects by fields: "ClusterRoleBinding does not exist" would
+    // read as if there were none at all.
+    const matching = check.object.name ? '' : 'Matching';
     return present
-      ? { passed: false, message: say('present', { what }) }
-      : { passed: true, message: say('pass', { what }) };
+      ? { passed: false, message: say(`present${matching}`, { what }) }
+      : { passed: true, message: say(`pass${matching}`, { what }) };
   },
 });
