@@ -4,6 +4,7 @@ import { readJson, sendJson } from '../http/json.ts';
 import type { ConnectionCounter } from '../http/security.ts';
 import type { Account, ClassInfo, ClassroomStore } from '../lab/store/types.ts';
 import { requireRole, type Identities, type Identity } from './identity.ts';
+import { hashPassword, passwordProblem } from './passwords.ts';
 import { buildRoster, rosterCsv, type LearnerSessions } from './roster.ts';
 
 /** What an instructor may do to a learner's lab sessions on this server. */
@@ -119,6 +120,24 @@ export async function classRoutes(
       return true;
     }
     streamRoster(ctx, req, res, info, who.account!.id);
+    return true;
+  }
+
+  const passwordPath = /^\/api\/classes\/([A-Za-z0-9_-]{1,64})\/learners\/([A-Za-z0-9_-]{1,64})\/password$/.exec(path);
+  if (passwordPath && method === 'POST') {
+    const { info } = await taughtClass(ctx, who, passwordPath[1]!);
+    const member = (await store.classMembers(info.id)).find((a) => a.id === passwordPath[2]);
+    if (!member) throw new ApiError(404, 'unknown_learner', 'That learner is not in this class.');
+    // An instructor resets learners' passwords, never another instructor's or an admin's.
+    if (member.role !== 'learner' && who.account!.role !== 'admin')
+      throw new ApiError(403, 'forbidden', 'Forbidden: only an admin resets an instructor’s or admin’s password.');
+    const body = await readJson(req);
+    const password = typeof body.password === 'string' ? body.password : '';
+    const problem = passwordProblem(password);
+    if (problem) throw new ApiError(400, 'weak_password', problem);
+    // Signs the learner out everywhere.
+    await store.setPasswordHash(member.id, await hashPassword(password));
+    sendJson(res, 200, { learner: member.username, passwordReset: true });
     return true;
   }
 

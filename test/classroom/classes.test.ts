@@ -225,6 +225,28 @@ describe('classes', () => {
     ]);
   });
 
+  it('lets a class’s instructor reset a learner’s password, signing them out; nobody else can', async () => {
+    const tom = await account('tom-teacher', 'instructor');
+    const uma = await account('uma-teacher', 'instructor');
+    const kid = await account('forgetful');
+    const klass = (await tom.client.request('POST', '/api/classes', { name: 'Resets' })).json.class as {
+      id: string;
+      joinCode: string;
+    };
+    await kid.client.request('POST', '/api/classes/join', { code: klass.joinCode });
+    const path = `/api/classes/${klass.id}/learners/${kid.id}/password`;
+    expect((await uma.client.request('POST', path, { password: 'chosen by uma!' })).status).toBe(403);
+    expect((await kid.client.request('POST', path, { password: 'chosen by kid!' })).status).toBe(403);
+    expect((await tom.client.request('POST', path, { password: 'short' })).json.error).toBe('weak_password');
+    expect((await tom.client.request('POST', path, { password: 'a fresh start 2' })).status).toBe(200);
+    expect((await kid.client.request('GET', '/api/auth/me')).json.account).toBeNull();
+    const again = new BrowserLikeClient(base);
+    await again.request('GET', '/api/auth/me');
+    const signIn = (password: string) => again.request('POST', '/api/auth/signin', { login: 'forgetful', password });
+    expect((await signIn('a long class password')).status).toBe(401);
+    expect((await signIn('a fresh start 2')).status).toBe(200);
+  });
+
   it('keeps a class closed outside its dates', async () => {
     const ines = await account('ines-teacher', 'instructor');
     const ended = (
