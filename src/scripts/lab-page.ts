@@ -50,11 +50,9 @@ let active = '';
 function setStatus(message: string, progress?: number, action: false | 'retry' | 'startAgain' = false): void {
   status.text.textContent = message;
   $<HTMLElement>('.lab-failure').hidden = true;
-  if (progress === undefined) status.bar.hidden = true;
-  else {
-    status.bar.hidden = false;
-    status.bar.value = progress;
-  }
+  // The bar keeps its place when done, so the instructions below never move.
+  status.bar.style.visibility = progress === undefined ? 'hidden' : 'visible';
+  if (progress !== undefined) status.bar.value = progress;
   status.retry.hidden = !action;
   if (action) status.retry.textContent = text(action === 'retry' ? 'lab.retry' : 'lab.startAgain');
 }
@@ -139,15 +137,15 @@ function showReady(info: SessionInfo): void {
   session = info;
   setStatus(text('lab.ready'));
   const backend = $<HTMLElement>('.lab-backend');
-  backend.hidden = false;
-  const why = info.backendReason ? ` — ${text(`lab.backendWhy.${info.backendReason}`)}` : '';
-  backend.textContent = text('lab.backend', { backend: text(`lab.backend.${info.backend}`) }) + why;
-  const limits = $<HTMLElement>('.lab-limitations');
-  limits.replaceChildren(
-    ...info.capabilities.limitations.map((l) =>
-      Object.assign(document.createElement('li'), { textContent: l[config.locale] }),
+  // The summary stays one short line; why this backend and its limits open below it.
+  backend.textContent = text('lab.backend', { backend: text(`lab.backend.${info.backend}`) });
+  const why = info.backendReason ? [text(`lab.backendWhy.${info.backendReason}`)] : [];
+  $<HTMLElement>('.lab-limitations').replaceChildren(
+    ...[...why, ...info.capabilities.limitations.map((l) => l[config.locale])].map((line) =>
+      Object.assign(document.createElement('li'), { textContent: line }),
     ),
   );
+
   openTerminal('main');
 }
 

@@ -152,3 +152,27 @@ describe('the lab on a phone', () => {
     await context.close();
   }, 90_000);
 });
+
+describe('the lab page layout', () => {
+  it('does not move the instructions when the lab becomes ready', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    // Hold the session back a moment, so the page is measured while still preparing.
+    await page.route('**/api/sessions', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.goto(`${env.server.url}es/labs/security-basics/`, { waitUntil: 'domcontentloaded' });
+    const top = () =>
+      page
+        .locator('.exercise')
+        .first()
+        .evaluate((el) => el.getBoundingClientRect().top);
+    await page.locator('.lab-status-text', { hasText: 'Preparando tu laboratorio' }).waitFor();
+    const before = await top();
+    await page.locator('.lab-status-text', { hasText: strings.es.ready }).waitFor({ timeout: 45_000 });
+    await page.locator('.lab-backend', { hasText: 'integrado' }).waitFor();
+    expect(Math.abs((await top()) - before)).toBeLessThanOrEqual(2);
+    await context.close();
+  }, 90_000);
+});
