@@ -5,6 +5,11 @@
  * `cosign_checksums.txt`, go-containerregistry `go-containerregistry_Linux_x86_64.tar.gz` +
  * `checksums.txt`; each checksum line is "<sha256>  <file name>".
  */
+import { pinnedVersions } from '../../src/contracts/versions.ts';
+
+const { trivy, cosign, crane } = pinnedVersions.tools;
+const bare = (version: string) => version.replace(/^v/, '');
+
 export interface PinnedTool {
   name: string;
   version: string;
@@ -22,17 +27,17 @@ export interface PinnedTool {
 export const pinnedTools: PinnedTool[] = [
   {
     name: 'trivy',
-    version: 'v0.74.0',
+    version: trivy,
     repo: 'aquasecurity/trivy',
-    asset: (arch) => `trivy_0.74.0_Linux-${arch === 'x64' ? '64bit' : 'ARM64'}.tar.gz`,
-    checksums: 'trivy_0.74.0_checksums.txt',
+    asset: (arch) => `trivy_${bare(trivy)}_Linux-${arch === 'x64' ? '64bit' : 'ARM64'}.tar.gz`,
+    checksums: `trivy_${bare(trivy)}_checksums.txt`,
     archive: 'tar.gz',
     member: 'trivy',
     versionArgs: ['--version'],
   },
   {
     name: 'cosign',
-    version: 'v3.1.2',
+    version: cosign,
     repo: 'sigstore/cosign',
     asset: (arch) => `cosign-linux-${arch === 'x64' ? 'amd64' : 'arm64'}`,
     checksums: 'cosign_checksums.txt',
@@ -41,7 +46,7 @@ export const pinnedTools: PinnedTool[] = [
   },
   {
     name: 'crane',
-    version: 'v0.22.0',
+    version: crane,
     repo: 'google/go-containerregistry',
     asset: (arch) => `go-containerregistry_Linux_${arch === 'x64' ? 'x86_64' : 'arm64'}.tar.gz`,
     checksums: 'checksums.txt',
