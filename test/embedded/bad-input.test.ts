@@ -179,6 +179,21 @@ describe('bad input answers with the right metav1.Status', () => {
     expectStatus(await api.send('GET', `${pods}/huge`), 404, 'NotFound', 'pods "huge" not found');
   });
 
+  it('the control-plane namespaces cannot be deleted (NamespaceLifecycle)', async () => {
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      expectStatus(
+        await api.send('DELETE', `/api/v1/namespaces/${name}`),
+        403,
+        'Forbidden',
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+      );
+      const ns = (await api.send('GET', `/api/v1/namespaces/${name}`)).json() as { metadata: Record<string, unknown> };
+      expect(ns.metadata.deletionTimestamp, name).toBeUndefined();
+    }
+    // Other namespaces are deleted as usual.
+    expect((await api.send('DELETE', '/api/v1/namespaces/kube-node-lease')).status).toBe(200);
+  });
+
   it('conflicts, not-found and unauthenticated requests', async () => {
     const created = await api.send('POST', pods, JSON.stringify(validPod), json);
     expect(created.status).toBe(201);

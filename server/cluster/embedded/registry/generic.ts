@@ -12,6 +12,9 @@ import { selectionPredicate, type Selectors } from './selection.ts';
 import { groupVersion, storageName, type ResourceDef } from './types.ts';
 import { validateAgainstSchema } from './schema-validation.ts';
 
+/** kube-apiserver's NamespaceLifecycle refuses to delete these (metav1.NamespaceDefault, -System, -Public). */
+const immortalNamespaces = new Set(['default', 'kube-system', 'kube-public']);
+
 export interface WriteOptions {
   user: UserInfo;
   dryRun: boolean;
@@ -273,6 +276,9 @@ export class Registry {
     preconditions: { uid?: string; resourceVersion?: string } = {},
   ): Promise<KubeObject> {
     const old = this.get(def, namespace, name);
+    // NamespaceLifecycle admission: the namespaces the control plane lives in are immortal.
+    if (def.plural === 'namespaces' && def.group === '' && immortalNamespaces.has(name))
+      throw errors.forbidden(this.gr(def), name, 'this namespace may not be deleted');
     if (preconditions.uid && preconditions.uid !== old.metadata.uid) {
       throw errors.conflict(
         this.gr(def),
