@@ -109,10 +109,10 @@ describe('terminal tabs and completion', () => {
     const page = await context.newPage();
     await openLab(page, 'en');
     await page.locator('.terminal-add').click();
-    await expect.poll(() => page.locator('[role="tab"]').count()).toBe(2);
+    await expect.poll(() => page.locator('[role="tab"][data-terminal]').count()).toBe(2);
     await waitForTerminal(page, prompt);
     await page.getByRole('button', { name: 'Close this terminal' }).click();
-    await expect.poll(() => page.locator('[role="tab"]').count()).toBe(1);
+    await expect.poll(() => page.locator('[role="tab"][data-terminal]').count()).toBe(1);
     expect(await page.locator('.terminal-screen').count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Close this terminal' }).isVisible()).toBe(false);
     // Completion of a kubectl subcommand, and of the k alias.
