@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConnectionCounter, type WebSecurity } from '../http/security.ts';
+import { ConnectionCounter, viaHttps, type WebSecurity } from '../http/security.ts';
 import { classRoutes, type LabControl } from './class-routes.ts';
-import { certificateRoutes } from './certificate-routes.ts';
+import { certificateRoutes, isCertificatePage } from './certificate-routes.ts';
+import type { ModuleTitles } from './module-titles.ts';
 import { Certificates, type ModuleExercises } from './certificates.ts';
 import type { ClassroomStore } from '../lab/store/types.ts';
 import { authAttemptsLimiter, authRoutes, defaultSignInLimits, type SignInLimits } from './auth-routes.ts';
@@ -23,13 +24,23 @@ export function createClassroomHttp(
   security: WebSecurity,
   lab: LabControl,
   modules: ModuleExercises,
-  options: { signInLimits?: Partial<SignInLimits>; rosterPollMs?: number } = {},
+  options: {
+    signInLimits?: Partial<SignInLimits>;
+    rosterPollMs?: number;
+    /** Module titles for certificates (default: the module id). */
+    titles?: ModuleTitles;
+  } = {},
 ): ClassroomHttp {
   const identities = new Identities(store, security);
   const limits = { ...defaultSignInLimits, ...options.signInLimits };
   const attempts = authAttemptsLimiter(limits);
   const certificates = new Certificates(store, modules);
   const stopCertificates = certificates.watch();
+  const titles: ModuleTitles = options.titles ?? ((module) => module);
+  // The first public URL (what learners and the people they show a certificate to use), else this request's.
+  const origin = (req: IncomingMessage) =>
+    [...security.allowedOrigins][0] ??
+    `${viaHttps(req, security) ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
   const classes = {
     store,
     identities,
@@ -45,9 +56,10 @@ export function createClassroomHttp(
       path === '/api/classes' ||
       path.startsWith('/api/classes/') ||
       path === '/api/certificates' ||
-      path.startsWith('/api/certificates/'),
+      path.startsWith('/api/certificates/') ||
+      isCertificatePage(path),
     routes: async (req, res, path, who, address) =>
-      (await certificateRoutes({ store, identities, certificates }, req, res, path, who)) ||
+      (await certificateRoutes({ store, identities, certificates, titles, origin }, req, res, path, who)) ||
       (await authRoutes({ store, identities, address, limits, attempts }, req, res, path, who)) ||
       classRoutes(classes, req, res, path, who),
     close: stopCertificates,

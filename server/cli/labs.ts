@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { adminCommand, adminUsage } from './admin.ts';
+import { certificatesCommand, certificatesUsage } from './certificates.ts';
 import { clusterUp, clusterUpUsage } from './cluster-up.ts';
 import { formatProblem, validateLabs } from '../labs/validate.ts';
 import { formatTable, testLabs } from './lab-tests.ts';
@@ -33,8 +34,11 @@ Commands:
                     every new kind cluster then loads (kind load image-archive) instead of pulling
   addons render     render the Kyverno manifest from its Helm chart and record its checksum (needs helm)
   admin create      create an admin account (see below)
+  certificates      list an account's certificates, revoke one (see below)
 
 ${adminUsage}
+
+${certificatesUsage}
 
 ${clusterUpUsage}`;
 
@@ -46,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'admin') {
     console.log(await adminCommand(sub, rest, join(import.meta.dirname, '..', '..')));
+    return 0;
+  }
+  if (command === 'certificates') {
+    console.log(await certificatesCommand(sub, rest, join(import.meta.dirname, '..', '..')));
     return 0;
   }
   if (command === 'doctor') {

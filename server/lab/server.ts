@@ -4,6 +4,7 @@ import type { ClusterQuota } from '../cluster/embedded/storage/quota.ts';
 import { webSecurity, type WebSecurity } from '../http/security.ts';
 import { createClassroomHttp } from '../classroom/http.ts';
 import { moduleExercises } from '../classroom/certificates.ts';
+import { loadModuleTitles } from '../classroom/module-titles.ts';
 import type { SignInLimits } from '../classroom/auth-routes.ts';
 import { EmbeddedBackend } from './backends/embedded.ts';
 import { execaRunner } from './backends/command-runner.ts';
@@ -28,6 +29,8 @@ export interface LabServerOptions {
   /** Accounts, classes and progress: a postgres:// URL, or (default) the SQLite file in dataDir. */
   database?: string;
   labsDir: string;
+  /** The course content (module titles on certificates); default the project's content/. */
+  contentDir?: string;
   /** embedded, kind, or auto (each lab's first supported backend). */
   backend?: 'embedded' | 'kind' | 'auto';
   limits?: Partial<SessionLimits>;
@@ -151,7 +154,11 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
         exercises: l.definition.exercises.map((e) => e.id),
       })),
     ),
-    { signInLimits: options.signInLimits, rosterPollMs: options.rosterPollMs },
+    {
+      signInLimits: options.signInLimits,
+      rosterPollMs: options.rosterPollMs,
+      titles: await loadModuleTitles(options.contentDir ?? join(import.meta.dirname, '..', '..', 'content')),
+    },
   );
   const http = createLabHttp(sessions, createMetrics(sessions), {
     classroom: classroomHttp,
