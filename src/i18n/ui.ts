@@ -1,5 +1,6 @@
 import { defaultLocale, isLocale, locales, toLocale, type Locale } from '../contracts/locales.ts';
 import { translator } from '../contracts/translator.ts';
+import { classroomStrings } from './classroom.ts';
 
 export { defaultLocale, isLocale, locales, type Locale };
 
@@ -131,6 +132,7 @@ const strings = {
     'progress.badge': 'Módulo completado',
     'progress.notes': 'Notas',
     'progress.solutionShown': 'Solución vista',
+    ...classroomStrings.es,
   },
   en: {
     'site.title': 'Kubernetes Security',
@@ -257,6 +259,7 @@ const strings = {
     'progress.badge': 'Module complete',
     'progress.notes': 'Notes',
     'progress.solutionShown': 'Solution viewed',
+    ...classroomStrings.en,
   },
 } as const satisfies Record<Locale, Record<string, string>>;
 

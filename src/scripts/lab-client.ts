@@ -15,7 +15,7 @@ export function csrfToken(): string | undefined {
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   const token = method === 'GET' ? undefined : csrfToken();
   try {
@@ -84,4 +84,10 @@ export function saveLocalProgress(lab: string, exercise: string, passed: boolean
   const all = localProgress();
   all[lab] = { ...(all[lab] ?? {}), [exercise]: (all[lab]?.[exercise] ?? false) || passed };
   localStorage.setItem(progressKey, JSON.stringify(all));
+}
+
+/** Forgets what this browser kept of a learner (after sign-out or deletion): progress marks and open labs. */
+export function forgetLocalLearner(): void {
+  for (const key of Object.keys(localStorage))
+    if (key === progressKey || key.startsWith('lab-session:')) localStorage.removeItem(key);
 }
