@@ -146,6 +146,42 @@ function storeSuite(open: () => Promise<{ store: ClassroomStore; close(): Promis
     expect(await store.classMembers(a.id)).toEqual([]);
   });
 
+  it('links an OIDC subject to the account made at its first sign-in, per issuer', async () => {
+    const iss = 'https://idp.example.edu';
+    expect(await store.accountByOidc(iss, 'sub-1')).toBeUndefined();
+    const made = await store.createOidcAccount(iss, 'sub-1', {
+      username: 'gil',
+      passwordHash: '!oidc',
+      role: 'learner',
+      learnerId: 'l-gil',
+    });
+    expect(made).toMatchObject({ username: 'gil', role: 'learner', learnerId: 'l-gil' });
+    expect((await store.accountByOidc(iss, 'sub-1'))?.id).toBe(made.id);
+    // The same subject at another issuer is somebody else.
+    expect(await store.accountByOidc('https://other.example.edu', 'sub-1')).toBeUndefined();
+    // A second first sign-in of the same subject gets the same account.
+    const again = await store.createOidcAccount(iss, 'sub-1', {
+      username: 'gil2',
+      passwordHash: '!oidc',
+      role: 'learner',
+      learnerId: 'l-gil2',
+    });
+    expect(again.id).toBe(made.id);
+    expect(await store.accountByLogin('gil2')).toBeUndefined();
+    // A taken username is refused as for sign-up, and nothing is linked.
+    await expect(
+      store.createOidcAccount(iss, 'sub-2', {
+        username: 'gil',
+        passwordHash: '!oidc',
+        role: 'learner',
+        learnerId: 'l-x',
+      }),
+    ).rejects.toBeInstanceOf(AccountConflictError);
+    expect(await store.accountByOidc(iss, 'sub-2')).toBeUndefined();
+    await store.deleteAccount(made.id);
+    expect(await store.accountByOidc(iss, 'sub-1')).toBeUndefined();
+  });
+
   it('deletes an account with its sign-ins and progress, and nobody else’s', async () => {
     const a = await store.createAccount({ username: 'fay', passwordHash: 'h', role: 'learner', learnerId: 'l-fay' });
     await store.recordAttempt('l-fay', 'lab-a', 'ex-1', true, []);

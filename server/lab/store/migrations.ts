@@ -100,6 +100,19 @@ export const migrations: Migration[] = [
         UNIQUE (account_id, module)
       );`,
   },
+  {
+    version: 5,
+    name: 'oidc identities',
+    sql: `
+      CREATE TABLE oidc_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (issuer, subject)
+      );
+      CREATE INDEX oidc_identities_account ON oidc_identities (account_id);`,
+  },
 ];
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -219,6 +219,33 @@ export class SqlClassroomStore implements ClassroomStore {
     return (await this.accountById(id))!;
   }
 
+  async accountByOidc(issuer: string, subject: string): Promise<Account | undefined> {
+    const [row] = await this.db.all(
+      'SELECT a.* FROM oidc_identities o JOIN accounts a ON a.id = o.account_id WHERE o.issuer = ? AND o.subject = ?',
+      [issuer, subject],
+    );
+    return row ? account(row) : undefined;
+  }
+
+  async createOidcAccount(issuer: string, subject: string, input: NewAccount): Promise<Account> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const created = await new SqlClassroomStore(tx).createAccount(input);
+        await tx.run('INSERT INTO oidc_identities (issuer, subject, account_id, created_at) VALUES (?, ?, ?, ?)', [
+          issuer,
+          subject,
+          created.id,
+          Date.now(),
+        ]);
+        return created;
+      });
+    } catch (error) {
+      const linked = await this.accountByOidc(issuer, subject);
+      if (linked) return linked;
+      throw error;
+    }
+  }
+
   async accountByLogin(login: string): Promise<(Account & { passwordHash: string }) | undefined> {
     const key = login.trim().toLowerCase();
     const [row] = await this.db.all('SELECT * FROM accounts WHERE username = ? OR email = ?', [key, key]);
@@ -253,6 +280,7 @@ export class SqlClassroomStore implements ClassroomStore {
       if (!row) return;
       await tx.run('DELETE FROM auth_sessions WHERE account_id = ?', [id]);
       await tx.run('DELETE FROM certificates WHERE account_id = ?', [id]);
+      await tx.run('DELETE FROM oidc_identities WHERE account_id = ?', [id]);
       await tx.run('DELETE FROM class_members WHERE account_id = ?', [id]);
       await tx.run('DELETE FROM class_members WHERE class_id IN (SELECT id FROM classes WHERE instructor_id = ?)', [
         id,

@@ -58,6 +58,14 @@ export interface AccountStore {
   /** The account, its sign-ins and all its learner data. */
   deleteAccount(id: string): Promise<void>;
 
+  /** The account an OIDC provider's subject signed in as before. */
+  accountByOidc(issuer: string, subject: string): Promise<Account | undefined>;
+  /**
+   * Creates an account for an OIDC subject's first sign-in and links them, in one transaction;
+   * when the subject was linked meanwhile (two first sign-ins at once) returns that account.
+   */
+  createOidcAccount(issuer: string, subject: string, account: NewAccount): Promise<Account>;
+
   createAuthSession(tokenHash: string, accountId: string, csrfToken: string, expiresAt: number): Promise<void>;
   /** The live sign-in with this token hash (expired ones are gone). */
   authSession(tokenHash: string, now?: number): Promise<AuthSession | undefined>;
