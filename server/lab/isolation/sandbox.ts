@@ -56,13 +56,30 @@ const readScript = [
   'exec head -c "$2" -- "$p"',
 ].join('\n');
 
+// Writes as the learner, and even so never through anything planted in HOME: a folder on
+// the way that is a symlink is refused (so nothing is created outside HOME), and the file is
+// written new and renamed over whatever was there (a symlink is replaced, never followed).
 const writeScript = [
   'umask 077',
+  'set -f',
+  'h=$(realpath -e -- "$HOME") || exit 1',
   'while IFS= read -r path && IFS= read -r mode && IFS= read -r data; do',
   '  case "$path" in /*|..|../*|*/../*|*/..) exit 4;; esac',
-  '  mkdir -p -- "$(dirname -- "$HOME/$path")" || exit 1',
-  '  printf %s "$data" | base64 -d > "$HOME/$path" || exit 1',
-  '  chmod "$mode" -- "$HOME/$path" || exit 1',
+  '  d=$h; rest=$(dirname -- "$path")',
+  '  if [ "$rest" != . ]; then',
+  '    IFS=/',
+  '    for part in $rest; do',
+  '      [ -n "$part" ] || continue',
+  '      d=$d/$part',
+  '      if [ -L "$d" ]; then echo "$path: $part is a symbolic link; not writing through it" >&2; exit 4; fi',
+  '      [ -d "$d" ] || mkdir -- "$d" || exit 1',
+  '    done',
+  '    unset IFS',
+  '  fi',
+  '  t=$(mktemp -- "$d/.lab-write.XXXXXX") || exit 1',
+  '  if ! { printf %s "$data" | base64 -d > "$t" && chmod "$mode" -- "$t" && mv -f -T -- "$t" "$d/${path##*/}"; }; then',
+  '    rm -f -- "$t"; exit 1',
+  '  fi',
   'done',
 ].join('\n');
 
