@@ -28,6 +28,9 @@ export interface ServerConfig {
   maxSessionsPerAddress: number;
   idleTtlMinutes: number;
   sessionTtlMinutes: number;
+  /** What a learner's Extend adds (minutes), and how many times one session may be extended. */
+  extendMinutes: number;
+  maxExtensions: number;
   maxConnections: number;
   /** Per minute (the burst is the same number): new labs per client address and per learner, checks and hints per learner. */
   createsPerIpPerMinute: number;
@@ -57,6 +60,12 @@ function positive(value: string | undefined, flag: string, fallback: number, all
   return n;
 }
 
+function count(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${flag} must be a whole number (0 or more), got "${value}"`);
+  return Number(value);
+}
+
 function bytes(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = parseBytes(value);
@@ -70,6 +79,8 @@ const numberFlags = [
   'max-sessions-per-ip',
   'idle-ttl',
   'session-ttl',
+  'extend-minutes',
+  'max-extensions',
   'max-connections',
   'creates-per-ip',
   'creates-per-learner',
@@ -159,6 +170,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     maxSessionsPerAddress: positive(v['max-sessions-per-ip'], '--max-sessions-per-ip', 40),
     idleTtlMinutes: positive(v['idle-ttl'], '--idle-ttl', 120),
     sessionTtlMinutes: positive(v['session-ttl'], '--session-ttl', 480),
+    extendMinutes: positive(v['extend-minutes'], '--extend-minutes', 30),
+    maxExtensions: count(v['max-extensions'], '--max-extensions', 4),
     maxConnections: positive(v['max-connections'], '--max-connections', 2000),
     createsPerIpPerMinute: positive(v['creates-per-ip'], '--creates-per-ip', 30),
     createsPerLearnerPerMinute: positive(v['creates-per-learner'], '--creates-per-learner', 6),

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
       maxPerAddress: config.maxSessionsPerAddress,
       idleTtlMs: config.idleTtlMinutes * 60_000,
       absoluteTtlMs: config.sessionTtlMinutes * 60_000,
+      extendMs: config.extendMinutes * 60_000,
+      maxExtensions: config.maxExtensions,
     },
   });
   for (const line of lab.sandbox.describe()) console.log(line);

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Locale } from '../../src/contracts/locales.ts';
 import {
   ApiError,
+  type ApplyResult,
   type ExerciseResult,
   type HintResult,
   type ProgressEntry,
@@ -10,6 +11,7 @@ import {
 import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
 import type { CatalogLab } from '../labs/catalog.ts';
 import { solutionFiles } from '../labs/solution.ts';
+import type { RunResult } from './isolation/sandbox.ts';
 import type { LearnerAccess } from './learner-access.ts';
 import type { SessionRow } from './store.ts';
 import type { ProgressStore } from './store/types.ts';
@@ -23,7 +25,14 @@ export interface SessionLookup {
   touch(id: string): void;
   /** The session's learner side (files, scripts, command log), with the learner's rights. */
   learner(id: string): LearnerAccess;
+  /** Writes files into the session's HOME as the learner, never through a planted symlink. */
+  writeFiles(id: string, files: Array<{ path: string; content: string }>): Promise<void>;
+  /** Runs a command line in HOME as the learner, with their shell's environment (their kubeconfig). */
+  runAsLearner(id: string, command: string, timeoutMs: number): Promise<RunResult>;
 }
+
+/** How long one solution command may run when applied (a `kubectl wait` included). */
+const applyCommandTimeoutMs = 120_000;
 
 /** The exercise side of a lab: check (graded against the session), hints, solution and progress. */
 export class Exercises {
@@ -85,6 +94,42 @@ export class Exercises {
     const files = await solutionFiles(this.sessions.lab(labId).dir, exercise);
     await this.store.recordSolutionShown(learner, labId, exerciseId);
     return { commands: exercise.solution.commands ?? [], files };
+  }
+
+  /**
+   * "Apply the solution": writes the solution's files into HOME and runs its commands there,
+   * both as the learner in the session's sandbox (the learner's own rights, their cluster
+   * credentials); recorded in progress as applied. The first command that fails stops the rest.
+   */
+  async apply(id: string, learner: string, exerciseId: string): Promise<ApplyResult> {
+    const row = this.sessions.row(id, learner);
+    if (row.state !== 'ready') throw new ApiError(409, 'not_ready', 'The session is not ready yet.');
+    const lab = this.sessions.lab(row.labId);
+    const exercise = this.exercise(lab.id, exerciseId);
+    const files = await solutionFiles(lab.dir, exercise);
+    const paths = Object.keys(files);
+    try {
+      await this.sessions.writeFiles(
+        id,
+        paths.map((path) => ({ path, content: files[path]! })),
+      );
+    } catch (error) {
+      throw new ApiError(
+        409,
+        'apply_refused',
+        `The solution's files could not be written: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const commands: ApplyResult['commands'] = [];
+    for (const command of exercise.solution.commands ?? []) {
+      const result = await this.sessions.runAsLearner(id, command, applyCommandTimeoutMs);
+      commands.push({ command, exitCode: result.timedOut ? 124 : result.exitCode, output: result.all });
+      if (result.exitCode !== 0 || result.timedOut) break;
+    }
+    await this.store.recordSolutionApplied(learner, lab.id, exerciseId);
+    this.sessions.touch(id);
+    const ok = commands.every((c) => c.exitCode === 0) && commands.length === (exercise.solution.commands ?? []).length;
+    return { exercise: exerciseId, files: paths, commands, ok };
   }
 
   progress(learner: string, labId?: string): Promise<ProgressEntry[]> {

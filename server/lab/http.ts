@@ -109,7 +109,7 @@ export function createLabHttp(
       );
     }
     const ex =
-      /^\/api\/(?:sessions\/([a-f0-9]{32})|labs\/([a-z0-9-]+))\/exercises\/([a-z0-9-]+)\/(check|hint|solution)$/.exec(
+      /^\/api\/(?:sessions\/([a-f0-9]{32})|labs\/([a-z0-9-]+))\/exercises\/([a-z0-9-]+)\/(check|hint|solution|apply)$/.exec(
         path,
       );
     if (ex && method === 'POST') {
@@ -123,8 +123,13 @@ export function createLabHttp(
       const locale = toLocale(url.searchParams.get('lang'));
       if (action !== 'solution') {
         const wait = checksByLearner.take(learner.id);
-        if (wait !== undefined) throw limited(wait, action === 'check' ? 'checks' : 'hints');
+        if (wait !== undefined) throw limited(wait, action === 'hint' ? 'hints' : 'checks');
       }
+      if (action === 'apply') {
+        if (!sessionId) throw new ApiError(400, 'bad_request', 'A solution is applied to a session.');
+        return sendJson(res, 200, await sessions.applySolution(sessionId, learner.id, exerciseId), cookieHeader);
+      }
+
       if (action === 'check') {
         if (!sessionId) throw new ApiError(400, 'bad_request', 'Checks run against a session.');
         return sendJson(
@@ -145,7 +150,7 @@ export function createLabHttp(
       const closed = sessions.closeTerminal(id, learner.id, name);
       return sendJson(res, 200, { id, terminal: name, closed }, cookieHeader);
     }
-    const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset)?$/.exec(path);
+    const m = /^\/api\/sessions\/([a-f0-9]{32})(\/events|\/reset|\/extend|\/extend)?$/.exec(path);
     if (!m) throw new ApiError(404, 'not_found', `No API endpoint at ${path}`);
     const [, id, sub] = m as unknown as [string, string, string | undefined];
     if (!sub && method === 'GET') return sendJson(res, 200, sessions.get(id, learner.id), cookieHeader);
@@ -155,6 +160,8 @@ export function createLabHttp(
     }
     if (sub === '/reset' && method === 'POST')
       return sendJson(res, 200, await sessions.reset(id, learner.id), cookieHeader);
+    if (sub === '/extend' && method === 'POST')
+      return sendJson(res, 200, sessions.extendByLearner(id, learner.id), cookieHeader);
     if (sub === '/events' && method === 'GET') {
       const info = sessions.get(id, learner.id);
       const release = streams.acquire(learner.id);

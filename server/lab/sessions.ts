@@ -21,7 +21,7 @@ import type { ProgressStore } from './store/types.ts';
 import { Exercises } from './exercises.ts';
 import { SessionTerminals } from './session-terminals.ts';
 import type { Terminal } from './terminals.ts';
-import { prepareDataDir, prepareWorkspace, sandboxSession, workspacePaths } from './workspace.ts';
+import { learnerEnv, prepareDataDir, prepareWorkspace, sandboxSession, workspacePaths } from './workspace.ts';
 import { applySetup } from './setup.ts';
 
 export interface SessionLimits {
@@ -31,6 +31,10 @@ export interface SessionLimits {
   maxPerAddress: number;
   idleTtlMs: number;
   absoluteTtlMs: number;
+  /** What one learner's Extend adds to the session's lifetime. */
+  extendMs: number;
+  /** How often a learner may extend one session: its lifetime never passes absoluteTtlMs + maxExtensions × extendMs. */
+  maxExtensions: number;
 }
 
 export const defaultLimits: SessionLimits = {
@@ -39,6 +43,8 @@ export const defaultLimits: SessionLimits = {
   maxPerAddress: 40,
   idleTtlMs: 2 * 3600_000,
   absoluteTtlMs: 8 * 3600_000,
+  extendMs: 30 * 60_000,
+  maxExtensions: 4,
 };
 
 interface LiveSession {
@@ -58,6 +64,8 @@ interface LiveSession {
   previousUid?: number;
   /** Time an instructor added to its lifetime (idle and absolute TTL). */
   extendedMs?: number;
+  /** Times the learner pressed Extend (each adds limits.extendMs to the absolute TTL). */
+  learnerExtensions?: number;
 }
 
 /**
@@ -116,6 +124,8 @@ export class SessionManager {
         lab: (id) => this.lab(id),
         touch: (id) => this.touch(id),
         learner: (id) => this.learner(id),
+        writeFiles: (id, files) => this.writeLearnerFiles(id, files),
+        runAsLearner: (id, command, timeoutMs) => this.runAsLearner(id, command, timeoutMs),
       },
       options.progress,
       this.metrics,
@@ -352,9 +362,51 @@ export class SessionManager {
       createdAt: new Date(live.row.createdAt).toISOString(),
       capabilities: live.capabilities,
       stages: [...live.stages],
+      ...this.expiry(live),
     };
     if (live.row.error) info.error = live.row.error;
     return info;
+  }
+
+  /** When the reaper ends the session if nothing changes: the idle limit or the total lifetime, whichever comes first. */
+  private deadlines(live: LiveSession): { idle: number; lifetime: number } {
+    const extra = live.extendedMs ?? 0;
+    const lastActivity = Math.max(live.row.lastActive, this.terminals.lastInput(live.row.id));
+    return {
+      idle: lastActivity + this.limits.idleTtlMs + extra,
+      lifetime:
+        live.row.createdAt + this.limits.absoluteTtlMs + extra + (live.learnerExtensions ?? 0) * this.limits.extendMs,
+    };
+  }
+
+  private expiry(
+    live: LiveSession,
+  ): Pick<SessionInfo, 'expiresAt' | 'expiresBecause' | 'extensionsLeft' | 'extendMinutes'> {
+    const { idle, lifetime } = this.deadlines(live);
+    return {
+      expiresAt: new Date(Math.min(idle, lifetime)).toISOString(),
+      expiresBecause: idle < lifetime ? 'idle' : 'lifetime',
+      extensionsLeft: Math.max(0, this.limits.maxExtensions - (live.learnerExtensions ?? 0)),
+      extendMinutes: Math.round(this.limits.extendMs / 60_000),
+    };
+  }
+
+  /**
+   * The learner's Extend: counts as activity and adds limits.extendMs to the session's lifetime,
+   * at most limits.maxExtensions times, so one learner cannot hold a slot for ever.
+   */
+  extendByLearner(id: string, learner: string): SessionInfo {
+    const live = this.require(id, learner);
+    const used = live.learnerExtensions ?? 0;
+    if (used >= this.limits.maxExtensions)
+      throw new ApiError(
+        409,
+        'extend_limit',
+        `This session was already extended ${used} times, the most this server allows; save your work before it ends.`,
+      );
+    live.learnerExtensions = used + 1;
+    this.touch(id);
+    return this.info(live);
   }
 
   /** A learner's open sessions (an instructor's roster). */
@@ -482,6 +534,22 @@ export class SessionManager {
     return learnerAccess(this.sandbox, this.sandboxOf(live), workspacePaths(live.row.workspace));
   }
 
+  /** "Apply the solution" of an exercise to the learner's open session. */
+  applySolution(id: string, learner: string, exerciseId: string) {
+    return this.exercises.apply(id, learner, exerciseId);
+  }
+
+  /** Runs a command line in HOME as the learner, in the sandbox, with the environment their shell has. */
+  runAsLearner(id: string, command: string, timeoutMs: number) {
+    const live = this.require(id);
+    return this.sandbox.run(this.sandboxOf(live), ['/bin/bash', '-c', command], {
+      // The sandbox sets its own PATH when isolated; otherwise the server's applies, as in the shell.
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...learnerEnv(workspacePaths(live.row.workspace)) },
+      timeoutMs,
+      maxOutputBytes: 64 * 1024,
+    });
+  }
+
   /** Writes files into the session's HOME as the learner (paths relative to HOME). */
   async writeLearnerFiles(id: string, files: Array<{ path: string; content: string }>): Promise<void> {
     await this.sandbox.writeFiles(this.sandboxOf(this.require(id)), files);
@@ -491,11 +559,8 @@ export class SessionManager {
   async reap(now = Date.now()): Promise<string[]> {
     const ended: string[] = [];
     for (const live of [...this.live.values()]) {
-      const lastActivity = Math.max(live.row.lastActive, this.terminals.lastInput(live.row.id));
-      const extra = live.extendedMs ?? 0;
-      const idle = now - lastActivity > this.limits.idleTtlMs + extra;
-      const old = now - live.row.createdAt > this.limits.absoluteTtlMs + extra;
-      if (idle || old) {
+      const deadlines = this.deadlines(live);
+      if (now > deadlines.idle || now > deadlines.lifetime) {
         await this.end(live.row.id).catch(() => undefined);
         ended.push(live.row.id);
       }

@@ -60,6 +60,14 @@ export interface SessionInfo {
   capabilities: BackendCapabilities;
   error?: string;
   stages: StageEvent[];
+  /** When the server ends the session unless something changes (ISO time); activity moves an idle expiry. */
+  expiresAt: string;
+  /** What sets expiresAt: the idle limit (typing or checking moves it) or the session's total lifetime. */
+  expiresBecause: 'idle' | 'lifetime';
+  /** How many more times the learner may extend the session (POST /api/sessions/:id/extend). */
+  extensionsLeft: number;
+  /** What one extension adds to the session's lifetime, in minutes. */
+  extendMinutes: number;
 }
 
 export interface BackendCapabilities {
@@ -143,6 +151,17 @@ export interface SolutionResult {
   files: Record<string, string>;
 }
 
+/** POST /api/sessions/:id/exercises/:exercise/apply: the solution written into HOME and run as the learner. */
+export interface ApplyResult {
+  exercise: string;
+  /** Files written, relative to HOME. */
+  files: string[];
+  /** The solution's commands in order; the first that fails stops the rest. */
+  commands: Array<{ command: string; exitCode: number; output: string }>;
+  /** Every file written and every command exited 0. */
+  ok: boolean;
+}
+
 /** GET /api/progress */
 export interface ProgressEntry {
   lab: string;
@@ -151,6 +170,8 @@ export interface ProgressEntry {
   attempts: number;
   hintsShown: number;
   solutionShown: boolean;
+  /** Present (true) once the learner had the solution applied to their workspace. */
+  solutionApplied?: true;
 }
 export interface ProgressResult {
   progress: ProgressEntry[];

@@ -1,6 +1,7 @@
 /** Talks to the lab server's API for the lab page (fetch + EventSource + WebSocket URLs). */
 import {
   ApiError,
+  type ApplyResult,
   type ExerciseResult,
   type HintResult,
   type ProgressResult,
@@ -46,6 +47,8 @@ export const api = {
   createSession: (labId: string) => call<SessionInfo>('POST', '/api/sessions', { labId }),
   session: (id: string) => call<SessionInfo>('GET', `/api/sessions/${id}`),
   reset: (id: string) => call<SessionInfo>('POST', `/api/sessions/${id}/reset`),
+  extend: (id: string) => call<SessionInfo>('POST', `/api/sessions/${id}/extend`),
+  apply: (id: string, exercise: string) => call<ApplyResult>('POST', `/api/sessions/${id}/exercises/${exercise}/apply`),
   end: (id: string) => call<unknown>('DELETE', `/api/sessions/${id}`),
   check: (id: string, exercise: string, locale: string) =>
     call<ExerciseResult>('POST', `/api/sessions/${id}/exercises/${exercise}/check?lang=${locale}`),

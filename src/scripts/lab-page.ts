@@ -1,5 +1,6 @@
 import {
   ApiError,
+  type ApplyResult,
   type ExerciseResult,
   type SessionInfo,
   type SolutionResult,
@@ -36,6 +37,12 @@ const banner = {
   text: $<HTMLElement>('.terminal-banner-text'),
   retry: $<HTMLButtonElement>('.terminal-retry'),
 };
+const timer = {
+  box: $<HTMLElement>('.lab-timer'),
+  text: $<HTMLElement>('.lab-timer-text'),
+  extend: $<HTMLButtonElement>('.lab-extend'),
+  alert: $<HTMLElement>('.lab-timer-alert'),
+};
 const tabs = $<HTMLElement>('.terminal-tabs');
 const closeButton = $<HTMLButtonElement>('.terminal-close');
 const screens = $<HTMLElement>('.terminal-screens');
@@ -55,6 +62,67 @@ function setStatus(message: string, progress?: number, action: false | 'retry' |
   if (progress !== undefined) status.bar.value = progress;
   status.retry.hidden = !action;
   if (action) status.retry.textContent = text(action === 'retry' ? 'lab.retry' : 'lab.startAgain');
+}
+
+/** Minutes left, rounded up ("5 min" until 4 min are left), or "less than a minute". */
+function duration(ms: number): string {
+  if (ms < 60_000) return text('lab.time.soon');
+  const minutes = Math.ceil(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h ? text('lab.time.hm', { h, n: m }) : text('lab.time.m', { n: m });
+}
+
+/** Moments (minutes left) the screen reader hears about; the visible timer itself stays quiet. */
+const warnAt = [5, 1];
+const warned = new Set<number>();
+let timerTick: ReturnType<typeof setInterval> | undefined;
+let timerRefresh: ReturnType<typeof setInterval> | undefined;
+
+function renderTimer(): void {
+  if (!session || session.state !== 'ready' || !session.expiresAt) return;
+  const left = Math.max(0, Date.parse(session.expiresAt) - Date.now());
+  const key = session.expiresBecause === 'idle' ? 'lab.timeLeftIdle' : 'lab.timeLeft';
+  const note = session.extensionsLeft > 0 ? '' : ` ${text('lab.extendNoMore')}`;
+  timer.text.textContent = text(key, { time: duration(left) }) + note;
+  timer.extend.textContent = text('lab.extend', { n: session.extendMinutes });
+  timer.extend.hidden = session.extensionsLeft <= 0;
+  timer.box.classList.add('shown');
+  timer.box.classList.toggle('low', left <= warnAt[0]! * 60_000);
+  for (const mark of warnAt) {
+    if (left > mark * 60_000) warned.delete(mark);
+    else if (left > 0 && !warned.has(mark)) {
+      for (const m of warnAt) if (m >= mark) warned.add(m);
+      timer.alert.textContent = text('lab.timeWarning', { time: duration(left) });
+    }
+  }
+}
+
+/** Counts down every few seconds; asks the server every minute (activity moves an idle expiry). */
+function startTimer(): void {
+  stopTimer();
+  renderTimer();
+  timerTick = setInterval(renderTimer, 5_000);
+  timerRefresh = setInterval(() => {
+    const current = session;
+    if (!current) return;
+    void api.session(current.id).then(
+      (latest) => {
+        if (session?.id === latest.id && latest.state === 'ready') {
+          session = latest;
+          renderTimer();
+        }
+      },
+      () => undefined,
+    );
+  }, 60_000);
+}
+
+function stopTimer(): void {
+  clearInterval(timerTick);
+  clearInterval(timerRefresh);
+  timer.box.classList.remove('shown', 'low');
+  warned.clear();
 }
 
 function setBanner(message: string | undefined, showRetry = false): void {
@@ -116,6 +184,7 @@ function closeTerminal(name: string): void {
 }
 
 function closeTerminals(): void {
+  stopTimer();
   for (const view of terminals.values()) view.dispose();
   terminals.clear();
   opened = 0;
@@ -147,6 +216,7 @@ function showReady(info: SessionInfo): void {
   );
 
   openTerminal('main');
+  startTimer();
 }
 
 /**
@@ -274,6 +344,58 @@ function renderSolution(solution: SolutionResult): Node[] {
   return nodes;
 }
 
+/** What "Apply the solution" did: the files written, or the command that failed with its output. */
+function renderApplied(result: ApplyResult): Node[] {
+  const failed = result.commands.find((c) => c.exitCode !== 0);
+  if (!failed) {
+    const list = document.createElement('ul');
+    for (const path of result.files) {
+      const li = document.createElement('li');
+      li.append(Object.assign(document.createElement('code'), { textContent: path }));
+      list.append(li);
+    }
+    const done = Object.assign(document.createElement('p'), {
+      className: 'apply-summary',
+      textContent: text('exercise.applied'),
+    });
+    return result.files.length ? [done, list] : [done];
+  }
+  const why = Object.assign(document.createElement('p'), {
+    className: 'apply-summary failed',
+    textContent: text('exercise.applyFailed', { code: failed.exitCode }),
+  });
+  const pre = document.createElement('pre');
+  pre.className = 'check-diff';
+  pre.append(Object.assign(document.createElement('code'), { textContent: `$ ${failed.command}\n${failed.output}` }));
+  return [why, pre];
+}
+
+/** The Apply button of a revealed solution: the server writes its files and runs its commands as the learner. */
+function applyButton(id: string, feedback: HTMLElement): HTMLButtonElement {
+  const button = Object.assign(document.createElement('button'), {
+    type: 'button',
+    className: 'exercise-apply',
+    textContent: text('exercise.apply'),
+  });
+  let applying = false;
+  button.addEventListener('click', async () => {
+    if (!session || session.state !== 'ready') return void (feedback.textContent = text('exercise.needSession'));
+    if (applying || !confirm(text('exercise.applyConfirm'))) return;
+    applying = true;
+    button.setAttribute('aria-disabled', 'true');
+    feedback.textContent = text('exercise.applying');
+    try {
+      feedback.replaceChildren(...renderApplied(await api.apply(session.id, id)));
+    } catch (error) {
+      feedback.textContent = errorText(error);
+    } finally {
+      applying = false;
+      button.removeAttribute('aria-disabled');
+    }
+  });
+  return button;
+}
+
 const exerciseSections = () => [...document.querySelectorAll<HTMLElement>('.exercise')];
 
 /** After a pass: the next unfinished exercise opens; after the last, the completion view. */
@@ -369,7 +491,7 @@ function setupExercises(): void {
         const solution = await api.solution(config.lab, id);
         const box = $<HTMLElement>('.exercise-solution-box', section);
         box.hidden = false;
-        box.replaceChildren(...renderSolution(solution));
+        box.replaceChildren(applyButton(id, feedback), ...renderSolution(solution));
       } catch (error) {
         feedback.textContent = errorText(error);
       }
@@ -491,6 +613,21 @@ function setupControls(): void {
     await api.end(id).catch(() => undefined);
   });
   closeButton.addEventListener('click', () => closeTerminal(active));
+  timer.extend.addEventListener('click', async () => {
+    const current = session;
+    if (!current || timer.extend.getAttribute('aria-disabled') === 'true') return;
+    timer.extend.setAttribute('aria-disabled', 'true');
+    try {
+      session = await api.extend(current.id);
+      renderTimer();
+      timer.alert.textContent = text('lab.extended', { time: duration(Date.parse(session.expiresAt) - Date.now()) });
+    } catch (error) {
+      timer.alert.textContent = errorText(error);
+      timer.text.textContent = errorText(error);
+    } finally {
+      timer.extend.removeAttribute('aria-disabled');
+    }
+  });
 }
 
 async function checkTools(): Promise<void> {

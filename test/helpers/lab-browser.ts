@@ -11,13 +11,16 @@ export interface LabBrowser {
   browser: Browser;
 }
 
-/** For one test file: the course server with a data folder of its own, and Chromium; both filled in by beforeAll. */
-export function useLabServerAndChromium(dataDirPrefix: string): LabBrowser {
+/**
+ * For one test file: the course server with a data folder of its own (and `args`, server
+ * flags), and Chromium; both filled in by beforeAll.
+ */
+export function useLabServerAndChromium(dataDirPrefix: string, args: string[] = []): LabBrowser {
   const env = {} as LabBrowser;
   let dataDir = '';
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), dataDirPrefix));
-    env.server = await startServer(['--data-dir', dataDir]);
+    env.server = await startServer(['--data-dir', dataDir, ...args]);
     env.browser = await launchChromium();
   }, 300_000);
   afterAll(async () => {

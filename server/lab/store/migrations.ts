@@ -113,6 +113,11 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX oidc_identities_account ON oidc_identities (account_id);`,
   },
+  {
+    version: 6,
+    name: 'applied solutions',
+    sql: `ALTER TABLE progress ADD COLUMN solution_applied INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -33,6 +33,7 @@ function progressEntry(r: Row): ProgressEntry {
     attempts: Number(r.attempts),
     hintsShown: Number(r.hints_shown),
     solutionShown: Number(r.solution_shown) === 1,
+    ...(Number(r.solution_applied) === 1 ? { solutionApplied: true } : {}),
   };
 }
 
@@ -159,6 +160,17 @@ export class SqlClassroomStore implements ClassroomStore {
     this.changed(learner);
   }
 
+  async recordSolutionApplied(learner: string, lab: string, exercise: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.ensureProgress(tx, learner, lab, exercise);
+      await tx.run(
+        'UPDATE progress SET solution_shown = 1, solution_applied = 1, updated_at = ? WHERE learner = ? AND lab_id = ? AND exercise_id = ?',
+        [Date.now(), learner, lab, exercise],
+      );
+    });
+    this.changed(learner);
+  }
+
   async progressFor(learner: string, lab?: string): Promise<ProgressEntry[]> {
     const rows = lab
       ? await this.db.all('SELECT * FROM progress WHERE learner = ? AND lab_id = ? ORDER BY lab_id, exercise_id', [
@@ -179,6 +191,7 @@ export class SqlClassroomStore implements ClassroomStore {
              passed = CASE WHEN ? = 1 THEN 1 ELSE passed END,
              hints_shown = CASE WHEN hints_shown < ? THEN ? ELSE hints_shown END,
              solution_shown = CASE WHEN ? = 1 THEN 1 ELSE solution_shown END,
+             solution_applied = CASE WHEN ? = 1 THEN 1 ELSE solution_applied END,
              updated_at = ?
            WHERE learner = ? AND lab_id = ? AND exercise_id = ?`,
           [
@@ -187,6 +200,7 @@ export class SqlClassroomStore implements ClassroomStore {
             Number(r.hints_shown),
             Number(r.hints_shown),
             Number(r.solution_shown),
+            Number(r.solution_applied),
             Date.now(),
             into,
             r.lab_id,

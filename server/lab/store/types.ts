@@ -34,6 +34,8 @@ export interface ProgressStore {
   /** Unlocks the next hint (at most `available`); returns how many are shown now. */
   showHint(learner: string, lab: string, exercise: string, available: number): Promise<number>;
   recordSolutionShown(learner: string, lab: string, exercise: string): Promise<void>;
+  /** The learner had the solution written into their workspace (shown too, by then). */
+  recordSolutionApplied(learner: string, lab: string, exercise: string): Promise<void>;
   progressFor(learner: string, lab?: string): Promise<ProgressEntry[]>;
   /** Moves one learner id's progress into another's (claiming anonymous use); passed, hints and solutions add up. */
   mergeProgress(from: string, into: string): Promise<void>;
