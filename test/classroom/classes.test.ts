@@ -247,6 +247,78 @@ describe('classes', () => {
     expect((await signIn('a fresh start 2')).status).toBe(200);
   });
 
+  it('answers a class’s roster, stream and controls only to its instructor, and every POST needs CSRF', async () => {
+    const owner = await account('own-teacher', 'instructor');
+    const rival = await account('rival-teacher', 'instructor');
+    const pia = await account('pia');
+    const noa = await account('noa');
+    const anonymous = new BrowserLikeClient(base);
+    await anonymous.request('GET', '/api/auth/me');
+    const klass = (await owner.client.request('POST', '/api/classes', { name: 'Guarded' })).json.class as {
+      id: string;
+      joinCode: string;
+    };
+    const rivals = (await rival.client.request('POST', '/api/classes', { name: 'Rival' })).json.class as { id: string };
+    // Joining is a POST: without the token it changes nothing.
+    const unjoined = await pia.client.request('POST', '/api/classes/join', { code: klass.joinCode }, { csrf: false });
+    expect([unjoined.status, unjoined.json.error]).toEqual([403, 'csrf']);
+    expect((await pia.client.request('GET', '/api/classes')).json.member).toEqual([]);
+    for (const learner of [pia, noa])
+      expect((await learner.client.request('POST', '/api/classes/join', { code: klass.joinCode })).status).toBe(200);
+    await noa.client.request('POST', '/api/labs/security-basics/exercises/least-privilege/hint?lang=en');
+
+    const reads = ['roster', 'roster.csv', 'events', `learners/${noa.id}`].map((p) => `/api/classes/${klass.id}/${p}`);
+    for (const path of reads) {
+      for (const [who, status] of [
+        [pia, 403],
+        [rival, 403],
+      ] as const) {
+        const res = await who.client.request('GET', path);
+        // Refused before anything is streamed or exported: a JSON error, not the data.
+        expect([path, res.status, res.headers.get('content-type')]).toEqual([
+          path,
+          status,
+          expect.stringMatching(/json/),
+        ]);
+      }
+      expect((await anonymous.request('GET', path)).status).toBe(401);
+      expect((await owner.client.request('GET', path.replace('/events', '/roster'))).status).toBe(200);
+    }
+    // A learner's own progress is theirs only: Pia's has nothing of Noa's hint.
+    expect((await pia.client.request('GET', '/api/progress')).json.progress).toEqual([]);
+    expect((await noa.client.request('GET', '/api/progress')).json.progress).toEqual([
+      expect.objectContaining({ exercise: 'least-privilege', hintsShown: 1 }),
+    ]);
+    // An instructor lists and reads only their own classes.
+    expect(
+      ((await rival.client.request('GET', '/api/classes')).json.teaching as Array<{ id: string }>).map((c) => c.id),
+    ).toEqual([rivals.id]);
+    expect((await owner.client.request('GET', `/api/classes/${rivals.id}/roster`)).status).toBe(403);
+
+    for (const action of ['end', 'reset', 'extend']) {
+      const path = `/api/classes/${klass.id}/learners/${noa.id}/session/${action}`;
+      expect((await pia.client.request('POST', path, {})).status).toBe(403);
+      expect((await rival.client.request('POST', path, {})).status).toBe(403);
+      const noToken = await owner.client.request('POST', path, {}, { csrf: false });
+      expect([noToken.status, noToken.json.error]).toEqual([403, 'csrf']);
+      // With the token the owner is let through (Noa has no lab open).
+      expect((await owner.client.request('POST', path, {})).json.error).toBe('no_session');
+    }
+    const reset = `/api/classes/${klass.id}/learners/${noa.id}/password`;
+    expect((await owner.client.request('POST', reset, { password: 'new password 12' }, { csrf: false })).status).toBe(
+      403,
+    );
+    expect((await pia.client.request('POST', reset, { password: 'new password 12' })).status).toBe(403);
+    const promote = await owner.client.request(
+      'POST',
+      '/api/admin/accounts/role',
+      { login: 'pia', role: 'instructor' },
+      { csrf: false },
+    );
+    expect([promote.status, promote.json.error]).toEqual([403, 'csrf']);
+    expect((await pia.client.request('GET', '/api/auth/me')).json.account).toMatchObject({ role: 'learner' });
+  });
+
   it('keeps a class closed outside its dates', async () => {
     const ines = await account('ines-teacher', 'instructor');
     const ended = (
