@@ -29,6 +29,7 @@ function show(account: AccountView | null): void {
     role: text(`account.role.${account.role}`),
   });
   $<HTMLElement>('.teach-link').hidden = account.role === 'learner';
+  $<HTMLElement>('.admin-box').hidden = account.role !== 'admin';
   void showClasses().catch(() => undefined);
 }
 
@@ -55,6 +56,14 @@ onSubmit(
     const joined = await classroomApi.join(v.code ?? '');
     await showClasses();
     return text('join.joined', { name: joined.class.name });
+  },
+  text,
+);
+onSubmit(
+  $<HTMLFormElement>('.admin-role-form'),
+  async (v) => {
+    const { account } = await classroomApi.setRole(v.login ?? '', v.role ?? '');
+    return text('account.admin.done', { name: account.username, role: text(`account.role.${account.role}`) });
   },
   text,
 );

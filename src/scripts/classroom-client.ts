@@ -25,6 +25,8 @@ export const classroomApi = {
     call<{ account: AccountView }>('POST', '/api/auth/signin', body),
   signOut: () => call<unknown>('POST', '/api/auth/signout'),
   deleteAccount: (password: string) => call<unknown>('DELETE', '/api/auth/account', { password }),
+  setRole: (login: string, role: string) =>
+    call<{ account: AccountView }>('POST', '/api/admin/accounts/role', { login, role }),
   classes: () => call<{ teaching: ClassView[]; member: ClassView[] }>('GET', '/api/classes'),
   createClass: (body: { name: string; startsAt?: string; endsAt?: string }) =>
     call<{ class: ClassView }>('POST', '/api/classes', body),

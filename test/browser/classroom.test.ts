@@ -72,21 +72,22 @@ async function signUpOnPage(context: BrowserContext, username: string, locale: '
   return page;
 }
 
-/** The admin makes an account an instructor (the API an admin uses; the account page has no admin form). */
+/** The admin (made by the CLI) signs in on the account page and makes an account an instructor there. */
 async function makeInstructor(login: string): Promise<void> {
   const admin = await browser.newContext();
-  await admin.request.get(`${url}api/auth/me`);
-  const csrf = async () => (await admin.cookies()).find((c) => c.name === 'lab_csrf')?.value ?? '';
-  const signIn = await admin.request.post(`${url}api/auth/signin`, {
-    data: { login: 'root', password: 'admin password 1' },
-    headers: { 'x-csrf-token': await csrf() },
-  });
-  expect(signIn.status()).toBe(200);
-  const promoted = await admin.request.post(`${url}api/admin/accounts/role`, {
-    data: { login, role: 'instructor' },
-    headers: { 'x-csrf-token': await csrf() },
-  });
-  expect(promoted.status()).toBe(200);
+  const page = await admin.newPage();
+  await page.goto(`${url}en/account/`);
+  const signIn = page.locator('form.signin-form');
+  await signIn.locator('input[name="login"]').fill('root');
+  await signIn.locator('input[name="password"]').fill('admin password 1');
+  await signIn.locator('button[type="submit"]').click();
+  await page.locator('.signed-in-as', { hasText: 'You are signed in as root (admin).' }).waitFor();
+  const form = page.locator('form.admin-role-form');
+  await form.getByLabel('Username or email').fill(login);
+  await form.getByLabel('Role').selectOption('instructor');
+  await form.getByRole('button', { name: 'Change the role' }).click();
+  await form.locator('.form-status', { hasText: `${login} now has the role instructor.` }).waitFor();
+  expect(await axeViolations(page)).toEqual([]);
   await admin.close();
 }
 
@@ -211,6 +212,7 @@ describe('a class in real Chromium', () => {
     await signIn.locator('input[name="password"]').fill(password);
     await signIn.locator('button[type="submit"]').click();
     await page.locator('.signed-in-as', { hasText: 'rosa (estudiante)' }).waitFor();
+    expect(await page.locator('.admin-box').isHidden()).toBe(true);
 
     // A learner's class page says it is for instructors and shows no roster.
     const classes = await context.newPage();
