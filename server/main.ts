@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     dataDir: resolve(projectRoot, config.dataDir),
     database: config.database,
     labsDir: join(projectRoot, 'labs'),
+    contentDir: join(projectRoot, 'content'),
     backend: config.backend,
     host: config.host,
     kindSharedHost: config.kindSharedHost,

@@ -19,8 +19,12 @@ export interface RosterRow {
   hintsShown: number;
   solutionsShown: number;
   timeSpentMs: number;
-  /** null: the course does not record lessons read on the server yet. */
-  lessonsRead: number | null;
+  /** Lessons read to their end. */
+  lessonsRead: number;
+  /** Quizzes answered, answered right (at some point) and right at the first answer. */
+  quizzesAnswered: number;
+  quizzesRight: number;
+  quizzesRightFirstTry: number;
   liveSession: { id: string; labId: string; state: string; createdAt: string } | null;
 }
 
@@ -30,7 +34,11 @@ export interface Roster {
 }
 
 async function row(store: ClassroomStore, sessions: LearnerSessions, member: Account): Promise<RosterRow> {
-  const progress = await store.progressFor(member.learnerId);
+  const [progress, lessons, quizzes] = await Promise.all([
+    store.progressFor(member.learnerId),
+    store.lessonsReadBy(member.learnerId),
+    store.quizzesOf(member.learnerId),
+  ]);
   const labs = new Map<string, RosterRow['labs'][number]>();
   for (const p of progress) {
     const entry = labs.get(p.lab) ?? { lab: p.lab, passed: 0, attempted: 0, hintsShown: 0, solutionsShown: 0 };
@@ -51,7 +59,10 @@ async function row(store: ClassroomStore, sessions: LearnerSessions, member: Acc
     hintsShown: progress.reduce((n, p) => n + p.hintsShown, 0),
     solutionsShown: progress.filter((p) => p.solutionShown).length,
     timeSpentMs: sessions.timeSpent(member.learnerId),
-    lessonsRead: null,
+    lessonsRead: lessons.length,
+    quizzesAnswered: quizzes.filter((q) => q.attempts > 0).length,
+    quizzesRight: quizzes.filter((q) => q.right).length,
+    quizzesRightFirstTry: quizzes.filter((q) => q.rightFirstTry).length,
     liveSession: live ? { id: live.id, labId: live.labId, state: live.state, createdAt: live.createdAt } : null,
   };
 }
@@ -80,6 +91,10 @@ export function rosterCsv(roster: Roster): string {
     'hints_shown',
     'solutions_shown',
     'time_spent_minutes',
+    'lessons_read',
+    'quizzes_answered',
+    'quizzes_right',
+    'quizzes_right_first_try',
     'live_session_lab',
     'live_session_state',
   ];
@@ -92,6 +107,10 @@ export function rosterCsv(roster: Roster): string {
       r.hintsShown,
       r.solutionsShown,
       Math.round(r.timeSpentMs / 60_000),
+      r.lessonsRead,
+      r.quizzesAnswered,
+      r.quizzesRight,
+      r.quizzesRightFirstTry,
       r.liveSession?.labId ?? null,
       r.liveSession?.state ?? null,
     ]

@@ -14,6 +14,7 @@ import {
   type WebSecurity,
 } from '../http/security.ts';
 import type { ClassroomHttp } from '../classroom/http.ts';
+import type { LessonApi } from '../lessons/routes.ts';
 import { readJson, sendError, sendJson } from '../http/json.ts';
 import { toLocale } from '../../src/contracts/locales.ts';
 import { ApiError, terminalLimits } from '../../src/contracts/protocol.ts';
@@ -63,6 +64,8 @@ export function createLabHttp(
   options: {
     /** Who a request is (accounts, anonymous learners) and the account and class routes. */
     classroom: ClassroomHttp;
+    /** Lessons read and quizzes graded (/api/lessons/…). */
+    lessons?: LessonApi;
     allowedOrigins?: string[];
     security?: WebSecurity;
     limits?: Partial<ApiLimits>;
@@ -100,13 +103,12 @@ export function createLabHttp(
       if (wait !== undefined) throw limited(wait, 'new labs');
       return sendJson(res, 201, await sessions.create(learner.id, body.labId, address), cookieHeader);
     }
+    if (options.lessons && (await options.lessons.handle(req, res, url, learner.id, cookieHeader))) return;
     if (path === '/api/progress' && method === 'GET') {
-      return sendJson(
-        res,
-        200,
-        { progress: await sessions.exercises.progress(learner.id, url.searchParams.get('lab') ?? undefined) },
-        cookieHeader,
-      );
+      const lab = url.searchParams.get('lab') ?? undefined;
+      const progress = await sessions.exercises.progress(learner.id, lab);
+      const lessons = lab || !options.lessons ? {} : await options.lessons.progress(learner.id);
+      return sendJson(res, 200, { progress, ...lessons }, cookieHeader);
     }
     const ex =
       /^\/api\/(?:sessions\/([a-f0-9]{32})|labs\/([a-z0-9-]+))\/exercises\/([a-z0-9-]+)\/(check|hint|solution|apply)$/.exec(
@@ -212,6 +214,7 @@ export function createLabHttp(
         !options.classroom.owns(url.pathname) &&
         !url.pathname.startsWith('/api/sessions') &&
         !url.pathname.startsWith('/api/progress') &&
+        !url.pathname.startsWith('/api/lessons/') &&
         !/^\/api\/labs\/[^/]+\/exercises\//.test(url.pathname)
       )
         return false;

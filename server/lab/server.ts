@@ -12,10 +12,12 @@ import { KindBackend, type KindOptions } from './backends/kind/backend.ts';
 import { installId } from './backends/kind/install-id.ts';
 import { kindImageCache } from '../tools/location.ts';
 import type { ClusterBackend } from './backends/types.ts';
-import { createLabHttp, type ApiLimits, type LabHttp } from './http.ts';
+import { createLabHttp, defaultApiLimits, type ApiLimits, type LabHttp } from './http.ts';
 import type { SessionResourceLimits } from './isolation/limits.ts';
 import { Sandbox } from './isolation/sandbox.ts';
 import { loadLabs } from '../labs/catalog.ts';
+import { loadLessons } from '../lessons/catalog.ts';
+import { createLessonApi } from '../lessons/routes.ts';
 import { createMetrics } from './metrics.ts';
 import { SessionManager, type SessionLimits } from './sessions.ts';
 import { LabStore } from './store.ts';
@@ -29,7 +31,7 @@ export interface LabServerOptions {
   /** Accounts, classes and progress: a postgres:// URL, or (default) the SQLite file in dataDir. */
   database?: string;
   labsDir: string;
-  /** The course content (module titles on certificates); default the project's content/. */
+  /** The course content: module titles on certificates, lesson quizzes and their answer keys; default the project's content/. */
   contentDir?: string;
   /** embedded, kind, or auto (each lab's first supported backend). */
   backend?: 'embedded' | 'kind' | 'auto';
@@ -160,8 +162,13 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
       titles: await loadModuleTitles(options.contentDir ?? join(import.meta.dirname, '..', '..', 'content')),
     },
   );
+  const lessons = await loadLessons(options.contentDir ?? join(import.meta.dirname, '..', '..', 'content'));
   const http = createLabHttp(sessions, createMetrics(sessions), {
     classroom: classroomHttp,
+    lessons: createLessonApi(lessons, classroom, {
+      ...defaultApiLimits.checksPerLearner,
+      ...options.apiLimits?.checksPerLearner,
+    }),
     allowedOrigins: options.allowedOrigins,
     security,
     limits: options.apiLimits,

@@ -1,4 +1,5 @@
 import type { Check } from './lab.ts';
+import type { LessonProgress, QuizProgress } from './lessons.ts';
 import type { Locale } from './locales.ts';
 
 /**
@@ -175,6 +176,9 @@ export interface ProgressEntry {
 }
 export interface ProgressResult {
   progress: ProgressEntry[];
+  /** Lessons read and quizzes answered (GET /api/progress without ?lab=). */
+  lessons?: LessonProgress[];
+  quizzes?: QuizProgress[];
 }
 
 /** The one error body every lab API endpoint answers with. */

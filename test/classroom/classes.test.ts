@@ -169,15 +169,33 @@ describe('classes', () => {
     );
     expect(check.json.passed).toBe(true);
     await mia.client.request('POST', '/api/labs/security-basics/exercises/least-privilege/hint?lang=en');
+    // Leo reads a lesson and gets its first quiz right at the second try; Mia gets one right at once.
+    const lesson = '/api/lessons/threat-model/labs-and-grader';
+    expect((await leo.client.request('POST', `${lesson}/read`)).status).toBe(200);
+    expect((await leo.client.request('POST', `${lesson}/quizzes/grader-1?lang=en`, { options: [0] })).json.right).toBe(
+      false,
+    );
+    expect((await leo.client.request('POST', `${lesson}/quizzes/grader-1?lang=en`, { options: [1] })).json.right).toBe(
+      true,
+    );
+    expect((await mia.client.request('POST', `${lesson}/quizzes/grader-2?lang=en`, { options: [1] })).json.right).toBe(
+      true,
+    );
 
     const live = await stream.until(
       (r) =>
         r.learners.find((l) => l.username === 'leo')?.exercisesPassed === 1 &&
-        r.learners.find((l) => l.username === 'mia')?.hintsShown === 1,
+        r.learners.find((l) => l.username === 'leo')?.quizzesRight === 1 &&
+        r.learners.find((l) => l.username === 'mia')?.hintsShown === 1 &&
+        r.learners.find((l) => l.username === 'mia')?.quizzesRight === 1,
     );
     const leoRow = live.learners.find((l) => l.username === 'leo')!;
     expect(leoRow).toMatchObject({
       attempts: 1,
+      lessonsRead: 1,
+      quizzesAnswered: 1,
+      quizzesRight: 1,
+      quizzesRightFirstTry: 0,
       liveSession: { id: sessionId, labId: 'security-basics', state: 'ready' },
     });
     expect(leoRow.labs).toEqual([
@@ -189,10 +207,11 @@ describe('classes', () => {
     const lines = csv.text.trim().split('\r\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(
-      'username,email,exercises_passed,attempts,hints_shown,solutions_shown,time_spent_minutes,live_session_lab,live_session_state',
+      'username,email,exercises_passed,attempts,hints_shown,solutions_shown,time_spent_minutes,' +
+        'lessons_read,quizzes_answered,quizzes_right,quizzes_right_first_try,live_session_lab,live_session_state',
     );
-    expect(lines[1]).toMatch(/^leo,leo@school\.example,1,1,0,0,\d+,security-basics,ready$/);
-    expect(lines[2]).toMatch(/^mia,mia@school\.example,0,0,1,0,\d+,,$/);
+    expect(lines[1]).toMatch(/^leo,leo@school\.example,1,1,0,0,\d+,1,1,1,0,security-basics,ready$/);
+    expect(lines[2]).toMatch(/^mia,mia@school\.example,0,0,1,0,\d+,0,1,1,1,,$/);
 
     // The other instructor cannot touch Leo's session; his own can extend and end it.
     expect((await bea.client.request('POST', `/api/classes/${klass.id}/learners/${leo.id}/session/end`)).status).toBe(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LabStore } from '../../server/lab/store.ts';
-import { migrations, SchemaTooNewError } from '../../server/lab/store/migrations.ts';
+import { migrate, migrations, schemaVersion, SchemaTooNewError } from '../../server/lab/store/migrations.ts';
 import { openClassroomStore } from '../../server/lab/store/open.ts';
 
 const dirs: string[] = [];
@@ -69,6 +69,10 @@ describe('classroom schema migrations', () => {
     expect((await store.progressFor(account.learnerId)).filter((p) => p.passed).map((p) => p.exercise)).toEqual([
       'ex-1',
     ]);
+    // The newest steps work on the upgraded file: lessons read and quiz answers.
+    await store.recordLessonRead(account.learnerId, 'mod-a', 'intro');
+    await store.recordQuizAnswer(account.learnerId, 'mod-a', 'intro', 'q-1', true);
+    expect((await store.lessonsReadBy(account.learnerId)).map((r) => r.lesson)).toEqual(['intro']);
     await store.close();
     local.close();
 
@@ -81,8 +85,32 @@ describe('classroom schema migrations', () => {
     const again = new LabStore(path);
     const reopened = await openClassroomStore(undefined, again);
     expect((await reopened.accountByLogin('ana'))?.id).toBe(account.id);
+    expect((await reopened.quizzesOf(account.learnerId)).map((q) => [q.quiz, q.right])).toEqual([['q-1', true]]);
     await reopened.close();
     again.close();
+  });
+
+  it('upgrade a database from before lessons and quizzes in place, keeping its rows', async () => {
+    const step = migrations.find((m) => m.name === 'lessons read and quiz answers')!.version;
+    const earlier = migrations.filter((m) => m.version < step);
+    const dir = await mkdtemp(join(tmpdir(), 'migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'lab.sqlite');
+    const before = new LabStore(path);
+    expect(await migrate(before.sqlDriver(), earlier)).toEqual(earlier.map((m) => m.version));
+    await before.sqlDriver().run("INSERT INTO progress VALUES ('anon-b', 'lab-a', 'ex-1', 1, 1, 0, 0, 5)");
+    before.close();
+
+    const local = new LabStore(path);
+    const store = await openClassroomStore(undefined, local);
+    expect(await schemaVersion(local.sqlDriver())).toBe(step);
+    expect((await store.progressFor('anon-b')).map((p) => p.exercise)).toEqual(['ex-1']);
+    await store.recordQuizAnswer('anon-b', 'mod-a', 'intro', 'q-1', false);
+    expect(await store.quizzesOf('anon-b')).toEqual([
+      { module: 'mod-a', lesson: 'intro', quiz: 'q-1', attempts: 1, right: false, rightFirstTry: false },
+    ]);
+    await store.close();
+    local.close();
   });
 
   it('refuses a database migrated by a newer lab server, changing nothing', async () => {

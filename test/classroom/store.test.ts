@@ -66,6 +66,47 @@ function storeSuite(open: () => Promise<{ store: ClassroomStore; close(): Promis
     ]);
   });
 
+  it('records lessons read once and quiz answers: right stays right, first try counts only the first', async () => {
+    await store.recordLessonRead('lena', 'mod-a', 'intro');
+    await store.recordLessonRead('lena', 'mod-a', 'intro');
+    await store.recordLessonRead('lena', 'mod-b', 'rbac');
+    const reads = await store.lessonsReadBy('lena');
+    expect(reads.map((r) => `${r.module}/${r.lesson}`)).toEqual(['mod-a/intro', 'mod-b/rbac']);
+    expect(reads[0]!.readAt).toBeGreaterThan(Date.now() - 60_000);
+    await store.recordQuizAnswer('lena', 'mod-a', 'intro', 'q-1', false);
+    await store.recordQuizAnswer('lena', 'mod-a', 'intro', 'q-1', true);
+    await store.recordQuizAnswer('lena', 'mod-a', 'intro', 'q-1', false);
+    await store.recordQuizAnswer('lena', 'mod-a', 'intro', 'q-2', true);
+    expect(await store.quizzesOf('lena')).toEqual([
+      { module: 'mod-a', lesson: 'intro', quiz: 'q-1', attempts: 3, right: true, rightFirstTry: false },
+      { module: 'mod-a', lesson: 'intro', quiz: 'q-2', attempts: 1, right: true, rightFirstTry: true },
+    ]);
+    expect(await store.quizzesOf('bob')).toEqual([]);
+    expect(await store.lessonsReadBy('bob')).toEqual([]);
+  });
+
+  it('merges lessons read and quiz answers into an account learner, and deletes them with the account', async () => {
+    await store.recordLessonRead('anon-q', 'mod-a', 'intro');
+    await store.recordLessonRead('acct-q', 'mod-a', 'intro');
+    await store.recordLessonRead('anon-q', 'mod-a', 'next');
+    await store.recordQuizAnswer('anon-q', 'mod-a', 'intro', 'q-1', true);
+    await store.recordQuizAnswer('acct-q', 'mod-a', 'intro', 'q-2', false);
+    await store.recordQuizAnswer('anon-q', 'mod-a', 'intro', 'q-2', true);
+    await store.mergeProgress('anon-q', 'acct-q');
+    expect(await store.lessonsReadBy('anon-q')).toEqual([]);
+    expect(await store.quizzesOf('anon-q')).toEqual([]);
+    expect((await store.lessonsReadBy('acct-q')).map((r) => r.lesson)).toEqual(['intro', 'next']);
+    expect(await store.quizzesOf('acct-q')).toEqual([
+      { module: 'mod-a', lesson: 'intro', quiz: 'q-1', attempts: 1, right: true, rightFirstTry: true },
+      { module: 'mod-a', lesson: 'intro', quiz: 'q-2', attempts: 2, right: true, rightFirstTry: false },
+    ]);
+    const a = await store.createAccount({ username: 'quinn', passwordHash: 'h', role: 'learner', learnerId: 'acct-q' });
+    await store.deleteAccount(a.id);
+    expect(await store.lessonsReadBy('acct-q')).toEqual([]);
+    expect(await store.quizzesOf('acct-q')).toEqual([]);
+    expect((await store.lessonsReadBy('lena')).length).toBe(2);
+  });
+
   it('creates accounts found by username or email in any case, and refuses taken ones', async () => {
     const a = await store.createAccount({
       username: 'Dana',

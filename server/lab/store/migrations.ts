@@ -118,6 +118,24 @@ export const migrations: Migration[] = [
     name: 'applied solutions',
     sql: `ALTER TABLE progress ADD COLUMN solution_applied INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 7,
+    name: 'lessons read and quiz answers',
+    sql: `
+      CREATE TABLE lesson_reads (
+        learner TEXT NOT NULL, module TEXT NOT NULL, lesson TEXT NOT NULL,
+        read_at BIGINT NOT NULL,
+        PRIMARY KEY (learner, module, lesson)
+      );
+      CREATE TABLE quiz_answers (
+        learner TEXT NOT NULL, module TEXT NOT NULL, lesson TEXT NOT NULL, quiz TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        right_answer INTEGER NOT NULL DEFAULT 0,
+        right_first_try INTEGER NOT NULL DEFAULT 0,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (learner, module, lesson, quiz)
+      );`,
+  },
 ];
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { LessonProgress, QuizProgress } from '../../../src/contracts/lessons.ts';
 import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { migrate } from './migrations.ts';
@@ -210,7 +211,93 @@ export class SqlClassroomStore implements ClassroomStore {
       }
       await tx.run('DELETE FROM progress WHERE learner = ?', [from]);
       await tx.run('UPDATE attempts SET learner = ? WHERE learner = ?', [into, from]);
+      await this.mergeLessons(tx, from, into);
     });
+  }
+
+  // --- lessons and quizzes --------------------------------------------------
+
+  private async mergeLessons(tx: SqlDriver, from: string, into: string): Promise<void> {
+    await tx.run(
+      `INSERT INTO lesson_reads (learner, module, lesson, read_at)
+         SELECT ?, module, lesson, read_at FROM lesson_reads WHERE learner = ? ON CONFLICT DO NOTHING`,
+      [into, from],
+    );
+    await tx.run('DELETE FROM lesson_reads WHERE learner = ?', [from]);
+    // A quiz both ids answered keeps the account's own first try.
+    for (const r of await tx.all('SELECT * FROM quiz_answers WHERE learner = ?', [from])) {
+      await this.ensureQuiz(tx, into, String(r.module), String(r.lesson), String(r.quiz));
+      await tx.run(
+        `UPDATE quiz_answers SET
+           right_first_try = CASE WHEN attempts = 0 THEN ? ELSE right_first_try END,
+           attempts = attempts + ?,
+           right_answer = CASE WHEN ? = 1 THEN 1 ELSE right_answer END,
+           updated_at = ?
+         WHERE learner = ? AND module = ? AND lesson = ? AND quiz = ?`,
+        [
+          Number(r.right_first_try),
+          Number(r.attempts),
+          Number(r.right_answer),
+          Date.now(),
+          into,
+          r.module,
+          r.lesson,
+          r.quiz,
+        ],
+      );
+    }
+    await tx.run('DELETE FROM quiz_answers WHERE learner = ?', [from]);
+  }
+
+  private async ensureQuiz(db: SqlDriver, learner: string, module: string, lesson: string, quiz: string) {
+    await db.run(
+      'INSERT INTO quiz_answers (learner, module, lesson, quiz, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [learner, module, lesson, quiz, Date.now()],
+    );
+  }
+
+  async recordLessonRead(learner: string, module: string, lesson: string): Promise<void> {
+    const added = await this.db.run(
+      'INSERT INTO lesson_reads (learner, module, lesson, read_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [learner, module, lesson, Date.now()],
+    );
+    if (added) this.changed(learner);
+  }
+
+  async recordQuizAnswer(learner: string, module: string, lesson: string, quiz: string, right: boolean) {
+    await this.db.transaction(async (tx) => {
+      await this.ensureQuiz(tx, learner, module, lesson, quiz);
+      // SET reads the row as it was: attempts = 0 means this is the first answer. Right stays right.
+      await tx.run(
+        `UPDATE quiz_answers SET
+           right_first_try = CASE WHEN attempts = 0 AND ? = 1 THEN 1 ELSE right_first_try END,
+           right_answer = CASE WHEN ? = 1 THEN 1 ELSE right_answer END,
+           attempts = attempts + 1,
+           updated_at = ?
+         WHERE learner = ? AND module = ? AND lesson = ? AND quiz = ?`,
+        [right ? 1 : 0, right ? 1 : 0, Date.now(), learner, module, lesson, quiz],
+      );
+    });
+    this.changed(learner);
+  }
+
+  async lessonsReadBy(learner: string): Promise<LessonProgress[]> {
+    const rows = await this.db.all('SELECT * FROM lesson_reads WHERE learner = ? ORDER BY module, lesson', [learner]);
+    return rows.map((r) => ({ module: String(r.module), lesson: String(r.lesson), readAt: Number(r.read_at) }));
+  }
+
+  async quizzesOf(learner: string): Promise<QuizProgress[]> {
+    const rows = await this.db.all('SELECT * FROM quiz_answers WHERE learner = ? ORDER BY module, lesson, quiz', [
+      learner,
+    ]);
+    return rows.map((r) => ({
+      module: String(r.module),
+      lesson: String(r.lesson),
+      quiz: String(r.quiz),
+      attempts: Number(r.attempts),
+      right: Number(r.right_answer) === 1,
+      rightFirstTry: Number(r.right_first_try) === 1,
+    }));
   }
 
   // --- accounts -------------------------------------------------------------
@@ -302,6 +389,8 @@ export class SqlClassroomStore implements ClassroomStore {
       await tx.run('DELETE FROM classes WHERE instructor_id = ?', [id]);
       await tx.run('DELETE FROM progress WHERE learner = ?', [row.learner_id]);
       await tx.run('DELETE FROM attempts WHERE learner = ?', [row.learner_id]);
+      await tx.run('DELETE FROM lesson_reads WHERE learner = ?', [row.learner_id]);
+      await tx.run('DELETE FROM quiz_answers WHERE learner = ?', [row.learner_id]);
       await tx.run('DELETE FROM accounts WHERE id = ?', [id]);
     });
   }

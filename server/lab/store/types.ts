@@ -1,3 +1,4 @@
+import type { LessonProgress, QuizProgress } from '../../../src/contracts/lessons.ts';
 import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
 
 export type Role = 'learner' | 'instructor' | 'admin';
@@ -39,6 +40,15 @@ export interface ProgressStore {
   progressFor(learner: string, lab?: string): Promise<ProgressEntry[]>;
   /** Moves one learner id's progress into another's (claiming anonymous use); passed, hints and solutions add up. */
   mergeProgress(from: string, into: string): Promise<void>;
+}
+
+/** Lesson progress: lessons read to their end and quiz answers (graded by the server). */
+export interface LessonProgressStore {
+  /** Idempotent: the first read's time is kept. */
+  recordLessonRead(learner: string, module: string, lesson: string): Promise<void>;
+  recordQuizAnswer(learner: string, module: string, lesson: string, quiz: string, right: boolean): Promise<void>;
+  lessonsReadBy(learner: string): Promise<LessonProgress[]>;
+  quizzesOf(learner: string): Promise<QuizProgress[]>;
 }
 
 export class AccountConflictError extends Error {
@@ -131,7 +141,7 @@ export interface CertificateStore {
 }
 
 /** Accounts, classes and progress: SQLite by default, PostgreSQL for replicas sharing them. */
-export interface ClassroomStore extends ProgressStore, AccountStore, ClassStore, CertificateStore {
+export interface ClassroomStore extends ProgressStore, LessonProgressStore, AccountStore, ClassStore, CertificateStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Called with the learner id after each progress change made through this store. */
   onProgress(listener: (learnerId: string) => void): () => void;
