@@ -112,6 +112,12 @@ const strings = {
     'quiz.check': 'Comprobar respuesta',
     'quiz.right': 'Correcto.',
     'quiz.wrong': 'No es correcto; inténtalo de nuevo.',
+    'quiz.multiple': 'Marca todas las respuestas correctas.',
+    'quiz.choose': 'Elige una respuesta antes de comprobarla.',
+    'quiz.offline':
+      'Las respuestas las comprueba el servidor de laboratorios, y no responde: arráncalo con «npm start» y vuelve a comprobar.',
+    'quiz.error': 'No se pudo comprobar la respuesta; inténtalo de nuevo.',
+    'quiz.rateLimited': 'Demasiadas respuestas seguidas; espera unos segundos.',
     'callout.note': 'Nota',
     'callout.warning': 'Atención',
     'callout.tip': 'Consejo',
@@ -151,6 +157,19 @@ const strings = {
     'exercise.applied': 'Solución aplicada. Pulsa «Comprobar» para verificarla.',
     'exercise.applyFailed': 'Un comando de la solución ha fallado (código de salida {code}):',
     'progress.solutionApplied': 'Solución aplicada',
+    'progress.lessons': 'Lecciones',
+    'progress.labs': 'Laboratorios',
+    'progress.lesson': 'Lección',
+    'progress.read': 'Leída',
+    'progress.quizzesRight': 'Cuestionarios acertados',
+    'progress.lessonsRead.one': '{n} lección leída de {total}',
+    'progress.lessonsRead.other': '{n} lecciones leídas de {total}',
+    'progress.quizzesAnswered.one': '{n} cuestionario respondido',
+    'progress.quizzesAnswered.other': '{n} cuestionarios respondidos',
+    'progress.quizzesRightCount.one': '{n} acertado',
+    'progress.quizzesRightCount.other': '{n} acertados',
+    'progress.offline':
+      'El servidor de laboratorios no responde: tu progreso se guarda en él y aparecerá aquí cuando vuelva.',
     ...classroomStrings.es,
   },
   en: {
@@ -258,6 +277,12 @@ const strings = {
     'quiz.check': 'Check answer',
     'quiz.right': 'Correct.',
     'quiz.wrong': 'Not quite; try again.',
+    'quiz.multiple': 'Tick every right answer.',
+    'quiz.choose': 'Choose an answer before checking it.',
+    'quiz.offline':
+      'Answers are checked by the lab server, which is not answering: start it with “npm start” and check again.',
+    'quiz.error': 'Your answer could not be checked; try again.',
+    'quiz.rateLimited': 'Too many answers in a row; wait a few seconds.',
     'callout.note': 'Note',
     'callout.warning': 'Warning',
     'callout.tip': 'Tip',
@@ -297,11 +322,34 @@ const strings = {
     'exercise.applied': 'Solution applied. Press Check to verify it.',
     'exercise.applyFailed': 'A solution command failed (exit code {code}):',
     'progress.solutionApplied': 'Solution applied',
+    'progress.lessons': 'Lessons',
+    'progress.labs': 'Labs',
+    'progress.lesson': 'Lesson',
+    'progress.read': 'Read',
+    'progress.quizzesRight': 'Quizzes right',
+    'progress.lessonsRead.one': '{n} lesson read out of {total}',
+    'progress.lessonsRead.other': '{n} lessons read out of {total}',
+    'progress.quizzesAnswered.one': '{n} quiz answered',
+    'progress.quizzesAnswered.other': '{n} quizzes answered',
+    'progress.quizzesRightCount.one': '{n} right',
+    'progress.quizzesRightCount.other': '{n} right',
+    'progress.offline':
+      'The lab server is not answering: your progress is kept there and will show here when it is back.',
     ...classroomStrings.en,
   },
 } as const satisfies Record<Locale, Record<string, string>>;
 
 export type UiKey = keyof (typeof strings)['es'];
+
+/** A string's plural forms (keys `<key>.one`, `<key>.other`) for Intl.PluralRules in a client script. */
+export function pluralForms(locale: Locale, key: string): Record<string, string> {
+  const table = strings[locale] as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(table)
+      .filter(([k]) => k.startsWith(`${key}.`))
+      .map(([k, v]) => [k.slice(key.length + 1), v]),
+  );
+}
 
 /** The strings a client script needs, for one locale. */
 export function clientStrings(locale: Locale, keys: UiKey[]): Record<string, string> {
