@@ -98,7 +98,11 @@ describe('classroom schema migrations', () => {
     const path = join(dir, 'lab.sqlite');
     const before = new LabStore(path);
     expect(await migrate(before.sqlDriver(), earlier)).toEqual(earlier.map((m) => m.version));
-    await before.sqlDriver().run("INSERT INTO progress VALUES ('anon-b', 'lab-a', 'ex-1', 1, 1, 0, 0, 5)");
+    await before
+      .sqlDriver()
+      .run(
+        "INSERT INTO progress (learner, lab_id, exercise_id, passed, attempts, updated_at) VALUES ('anon-b', 'lab-a', 'ex-1', 1, 1, 5)",
+      );
     before.close();
 
     const local = new LabStore(path);
