@@ -10,6 +10,7 @@ import {
 import { parseKindVersion, pinnedKind } from '../lab/backends/kind/pinned.ts';
 import { kindImageCache, vendoredToolsDir } from './location.ts';
 import { pinnedTools } from './pinned-tools.ts';
+import { learnerShellTools } from '../lab/learner-tools.ts';
 
 export interface DoctorCheck {
   name: string;
@@ -18,8 +19,8 @@ export interface DoctorCheck {
   detail: string;
   /** How to fix it, when not ok. */
   fix?: string;
-  /** What needs it: every lab, the kind backend, or the tool labs. */
-  for: 'server' | 'kind' | 'tool labs';
+  /** What needs it: every lab, the kind backend, the tool labs, or the learner shell (editors labs name). */
+  for: 'server' | 'kind' | 'tool labs' | 'learner shell';
 }
 
 export interface DoctorOptions {
@@ -183,6 +184,17 @@ export async function doctor(options: DoctorOptions): Promise<DoctorCheck[]> {
     detail: jq.exitCode === 0 ? firstLine(jq.stdout) : 'not installed',
     fix: 'apt-get install -y jq',
   });
+  // The editors and pager lab instructions tell every learner to use.
+  for (const tool of learnerShellTools.filter((t) => t.package)) {
+    const r = await run(tool.name, ['--version']);
+    add({
+      name: tool.name,
+      for: 'learner shell',
+      ok: !r.notFound,
+      detail: r.notFound ? 'not installed' : firstLine(r.stdout) || 'installed',
+      fix: `apt-get install -y ${tool.package}`,
+    });
+  }
   return checks;
 }
 
