@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { OidcSettings } from './classroom/oidc.ts';
 import { defaultResourceLimits, parseBytes, type SessionResourceLimits } from './lab/isolation/limits.ts';
 import { defaultClusterQuota, type ClusterQuota } from './cluster/embedded/storage/quota.ts';
 
@@ -41,6 +42,8 @@ export interface ServerConfig {
   socketsPerSession: number;
   resources: SessionResourceLimits;
   cluster: ClusterQuota;
+  /** A school's OpenID Connect provider for sign-in; off unless --oidc-issuer is given. */
+  oidc?: OidcSettings;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +102,54 @@ const numberFlags = [
   'cluster-replicas',
 ] as const;
 
+const loopbackHosts = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+/** The OIDC flags (or LAB_OIDC_* variables): all of issuer, client id and redirect URL, or none. */
+function readOidc(v: Record<string, string | undefined>, env: NodeJS.ProcessEnv, publicUrls: string[]) {
+  const issuer = v['oidc-issuer'] ?? env.LAB_OIDC_ISSUER;
+  const clientId = v['oidc-client-id'] ?? env.LAB_OIDC_CLIENT_ID;
+  // The secret is better in the environment than on a command line every local user can list.
+  const clientSecret = v['oidc-client-secret'] ?? env.LAB_OIDC_CLIENT_SECRET;
+  const name = v['oidc-name'] ?? env.LAB_OIDC_NAME;
+  const firstPublic = publicUrls[0]?.replace(/\/$/, '');
+  const redirectUrl =
+    v['oidc-redirect-url'] ??
+    env.LAB_OIDC_REDIRECT_URL ??
+    (firstPublic ? `${firstPublic}/api/auth/oidc/callback` : undefined);
+  if (issuer === undefined) {
+    if (clientId !== undefined || v['oidc-redirect-url'] !== undefined)
+      throw new ConfigError('--oidc-client-id and --oidc-redirect-url need --oidc-issuer');
+    return undefined;
+  }
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(issuer);
+  } catch {
+    throw new ConfigError(`--oidc-issuer must be a URL such as https://login.school.example, got "${issuer}"`);
+  }
+  if (
+    issuerUrl.protocol !== 'https:' &&
+    !(issuerUrl.protocol === 'http:' && loopbackHosts.test(issuerUrl.host.replace(/:\d+$/, '')))
+  )
+    throw new ConfigError(`--oidc-issuer must be https:// (http:// only on this machine), got "${issuer}"`);
+  if (!clientId) throw new ConfigError('--oidc-issuer needs --oidc-client-id');
+  if (!redirectUrl)
+    throw new ConfigError(
+      '--oidc-issuer needs --oidc-redirect-url (or --public-url, to which /api/auth/oidc/callback is added)',
+    );
+  let redirect: URL;
+  try {
+    redirect = new URL(redirectUrl);
+  } catch {
+    throw new ConfigError(`--oidc-redirect-url must be a URL, got "${redirectUrl}"`);
+  }
+  if (!/^https?:$/.test(redirect.protocol) || redirect.pathname !== '/api/auth/oidc/callback' || redirect.search)
+    throw new ConfigError(
+      `--oidc-redirect-url must be this server's https://<host>/api/auth/oidc/callback, got "${redirectUrl}"`,
+    );
+  return { issuer, clientId, clientSecret: clientSecret || undefined, redirectUrl, name: name || undefined };
+}
+
 /** Reads the command line, falling back to environment variables, then defaults (README: "Running a class"). */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const { values } = parseArgs({
@@ -117,6 +168,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       'kind-warm-pool': { type: 'string' },
       'kind-max-creates': { type: 'string' },
       'kind-memory-budget': { type: 'string' },
+      'oidc-issuer': { type: 'string' },
+      'oidc-client-id': { type: 'string' },
+      'oidc-client-secret': { type: 'string' },
+      'oidc-redirect-url': { type: 'string' },
+      'oidc-name': { type: 'string' },
       ...Object.fromEntries(numberFlags.map((f) => [f, { type: 'string' as const }])),
     },
     strict: true,
@@ -193,5 +249,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       maxReplicas: positive(v['cluster-replicas'], '--cluster-replicas', q.maxReplicas),
       maxObjectBytes: q.maxObjectBytes,
     },
+    oidc: readOidc(v, env, publicUrls),
   };
 }

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const lab = await createLabServer({
     dataDir: resolve(projectRoot, config.dataDir),
     database: config.database,
+    oidc: config.oidc,
     labsDir: join(projectRoot, 'labs'),
     contentDir: join(projectRoot, 'content'),
     backend: config.backend,

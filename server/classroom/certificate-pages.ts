@@ -1,48 +1,9 @@
 import { locales, type Locale } from '../../src/contracts/locales.ts';
 import { certificateDate, certificateText, type CertificateTextKey } from './certificate-texts.ts';
+import { escapeHtml as escape, htmlPage } from './html-page.ts';
 
-function escape(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
-}
-
-const style = `
-  :root { color-scheme: light dark; --fg: #1b1f24; --bg: #fff; --muted: #4a5561; --accent: #0b5cad;
-    --ok: #1a7f37; --ko: #b42318; --border: #d0d7de; font-family: system-ui, sans-serif; line-height: 1.55; }
-  @media (prefers-color-scheme: dark) { :root { --fg: #e8ebef; --bg: #111418; --muted: #b3bcc6;
-    --accent: #7cb7ff; --ok: #57d46a; --ko: #ff8a80; --border: #3a434d; } }
-  body { margin: 0; background: var(--bg); color: var(--fg); }
-  main { max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
-  .certificate { border: 3px double var(--accent); padding: 2rem 1.5rem; text-align: center; }
-  .certificate h1 { color: var(--accent); margin: 0.25rem 0 1rem; }
-  .name, .module { font-size: 1.6rem; font-weight: 700; margin: 0.25rem 0 0.75rem; overflow-wrap: anywhere; }
-  .muted { color: var(--muted); }
-  .verify-url { overflow-wrap: anywhere; font-size: 0.9rem; }
-  .status { border-left: 6px solid var(--border); padding: 0.5rem 1rem; }
-  .status.valid { border-color: var(--ok); } .status.revoked, .status.invalid { border-color: var(--ko); }
-  a { color: var(--accent); }`;
-
-function page(locale: Locale, title: string, body: string): string {
-  const t = (key: CertificateTextKey) => certificateText(locale, key);
-  return `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escape(title)} · ${escape(t('course'))}</title>
-<style>${style}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
+const page = (locale: Locale, title: string, body: string) =>
+  htmlPage(locale, title, certificateText(locale, 'course'), body);
 
 export interface ShownCertificate {
   name: string;
@@ -106,12 +67,3 @@ export function verificationPage(locale: Locale, verdict: Verdict, path: string)
 <p><a href="${escape(path)}?lang=${other}" hreflang="${other}">${escape(t('verify.otherLanguage'))}</a></p>`,
   );
 }
-
-/** Headers for these pages: HTML that loads nothing from anywhere. */
-export const pageHeaders = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};

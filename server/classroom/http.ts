@@ -3,6 +3,8 @@ import { ConnectionCounter, viaHttps, type WebSecurity } from '../http/security.
 import { classRoutes, type LabControl } from './class-routes.ts';
 import { certificateRoutes, isCertificatePage } from './certificate-routes.ts';
 import type { ModuleTitles } from './module-titles.ts';
+import { OidcClient, type OidcSettings } from './oidc.ts';
+import { oidcRoutes } from './oidc-routes.ts';
 import { Certificates, type ModuleExercises } from './certificates.ts';
 import type { ClassroomStore } from '../lab/store/types.ts';
 import { authAttemptsLimiter, authRoutes, defaultSignInLimits, type SignInLimits } from './auth-routes.ts';
@@ -29,6 +31,8 @@ export function createClassroomHttp(
     rosterPollMs?: number;
     /** Module titles for certificates (default: the module id). */
     titles?: ModuleTitles;
+    /** A school's OIDC provider for sign-in, when configured. */
+    oidc?: OidcSettings;
   } = {},
 ): ClassroomHttp {
   const identities = new Identities(store, security);
@@ -36,6 +40,7 @@ export function createClassroomHttp(
   const attempts = authAttemptsLimiter(limits);
   const certificates = new Certificates(store, modules);
   const stopCertificates = certificates.watch();
+  const oidc = options.oidc ? new OidcClient(options.oidc) : undefined;
   const titles: ModuleTitles = options.titles ?? ((module) => module);
   // The first public URL (what learners and the people they show a certificate to use), else this request's.
   const origin = (req: IncomingMessage) =>
@@ -60,6 +65,7 @@ export function createClassroomHttp(
       isCertificatePage(path),
     routes: async (req, res, path, who, address) =>
       (await certificateRoutes({ store, identities, certificates, titles, origin }, req, res, path, who)) ||
+      (await oidcRoutes({ store, identities, security, oidc }, req, res, path, who)) ||
       (await authRoutes({ store, identities, address, limits, attempts }, req, res, path, who)) ||
       classRoutes(classes, req, res, path, who),
     close: stopCertificates,

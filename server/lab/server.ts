@@ -5,6 +5,7 @@ import { webSecurity, type WebSecurity } from '../http/security.ts';
 import { createClassroomHttp } from '../classroom/http.ts';
 import { moduleExercises } from '../classroom/certificates.ts';
 import { loadModuleTitles } from '../classroom/module-titles.ts';
+import type { OidcSettings } from '../classroom/oidc.ts';
 import type { SignInLimits } from '../classroom/auth-routes.ts';
 import { EmbeddedBackend } from './backends/embedded.ts';
 import { execaRunner } from './backends/command-runner.ts';
@@ -31,6 +32,8 @@ export interface LabServerOptions {
   /** Accounts, classes and progress: a postgres:// URL, or (default) the SQLite file in dataDir. */
   database?: string;
   labsDir: string;
+  /** A school's OIDC provider for sign-in (README: "Sign-in with OIDC"). */
+  oidc?: OidcSettings;
   /** The course content: module titles on certificates, lesson quizzes and their answer keys; default the project's content/. */
   contentDir?: string;
   /** embedded, kind, or auto (each lab's first supported backend). */
@@ -159,6 +162,7 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
     {
       signInLimits: options.signInLimits,
       rosterPollMs: options.rosterPollMs,
+      oidc: options.oidc,
       titles: await loadModuleTitles(options.contentDir ?? join(import.meta.dirname, '..', '..', 'content')),
     },
   );
