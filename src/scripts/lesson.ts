@@ -4,6 +4,7 @@
  * site) a quiz says so in the page's language.
  */
 import type { QuizVerdict } from '../contracts/lessons.ts';
+import { inlineMarkdown } from './inline-markdown.ts';
 
 function post(path: string, body?: unknown): Promise<Response> {
   const csrf = /(?:^|;\s*)lab_csrf=([^;]+)/.exec(document.cookie)?.[1];
@@ -19,7 +20,7 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form.quiz')) {
   const say = (kind: string, key: string, more?: string | null) => {
     feedback.className = `quiz-feedback ${kind}`;
     feedback.textContent = d[key] ?? '';
-    explanation.textContent = more ?? '';
+    explanation.replaceChildren(...inlineMarkdown(more ?? ''));
     explanation.hidden = !more;
   };
   form.addEventListener('submit', (event) => {

@@ -58,7 +58,8 @@ describe.each(['es', 'en'] as const)('lesson quizzes graded by the lab server (/
   const s = strings[locale];
 
   it('ships no answer key, answers wrong then right with styled results, and records it in progress', async () => {
-    const context = await env.browser.newContext();
+    // One locale in the light scheme, the other in the dark one: axe checks both result styles.
+    const context = await env.browser.newContext({ colorScheme: locale === 'es' ? 'light' : 'dark' });
     const page = await context.newPage();
     const url = `${env.server.url}${locale}/${lesson}`;
     const source = await shipped(page, url);
@@ -124,8 +125,25 @@ describe.each(['es', 'en'] as const)('lesson quizzes graded by the lab server (/
     await context.close();
   }, 60_000);
 
+  it('grades a short answer typed with other case and spaces', async () => {
+    const page = await env.browser.newPage();
+    await page.goto(`${env.server.url}${locale}/modules/supply-chain-build/trusted-images/`);
+    const quiz = page.locator('form.quiz[data-quiz="trusted-1"]');
+    await quiz.locator('input[type="text"]').fill('ghcr.io');
+    await quiz.getByRole('button', { name: s.check }).click();
+    await quiz.locator('.quiz-feedback.ko', { hasText: s.wrong }).waitFor();
+    await quiz.locator('input[type="text"]').fill('  Docker.IO ');
+    await quiz.getByRole('button', { name: s.check }).click();
+    await quiz.locator('.quiz-feedback.ok', { hasText: s.right }).waitFor();
+    // Markdown in the question and the explanation renders: no stray backticks.
+    expect(await quiz.locator('legend code').first().innerText()).toBe('image: shop/api:1.4.0');
+    expect(await quiz.locator('.quiz-explanation code', { hasText: 'docker.io/shop/api:1.4.0' }).count()).toBe(1);
+    expect(await quiz.locator('.quiz-explanation').innerText()).not.toContain('`');
+    await page.close();
+  }, 60_000);
+
   it('says in the page language that the lab server is needed when it does not answer', async () => {
-    const context = await env.browser.newContext({ colorScheme: 'dark' });
+    const context = await env.browser.newContext({ colorScheme: locale === 'es' ? 'dark' : 'light' });
     const page = await context.newPage();
     await page.goto(`${env.server.url}${locale}/${lesson}`);
     const quiz = page.locator('form.quiz[data-quiz="grader-1"]');
