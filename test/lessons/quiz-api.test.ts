@@ -133,6 +133,36 @@ describe('quizzes graded by the lab server', () => {
     expect(theirs.json).toMatchObject({ progress: [], lessons: [], quizzes: [] });
   });
 
+  it('keeps anonymous answers at sign-up, and a signed-in learner needs the CSRF token to answer', async () => {
+    const learner = new BrowserLikeClient(base);
+    await learner.request('POST', `${grader}/quizzes/grader-1?lang=en`, { options: [1] });
+    await learner.request('POST', `${grader}/read`);
+    await learner.request('GET', '/api/auth/me');
+    const signUp = await learner.request('POST', '/api/auth/signup', {
+      username: 'quizzer',
+      email: 'quizzer@example.org',
+      password: 'correct horse battery',
+    });
+    expect(signUp.status).toBe(201);
+    const forged = await learner.request(
+      'POST',
+      `${grader}/quizzes/grader-2?lang=en`,
+      { options: [1] },
+      { csrf: false },
+    );
+    expect(forged.status).toBe(403);
+    expect(forged.json.error).toBe('csrf');
+    expect((await learner.request('POST', `${grader}/quizzes/grader-2?lang=en`, { options: [0] })).json.right).toBe(
+      false,
+    );
+    const { json } = await learner.request('GET', '/api/progress');
+    expect((json.quizzes as Array<{ quiz: string; right: boolean }>).map((q) => [q.quiz, q.right])).toEqual([
+      ['grader-1', true],
+      ['grader-2', false],
+    ]);
+    expect((json.lessons as unknown[]).length).toBe(1);
+  });
+
   it('never puts the answer key or the explanations in the built lesson pages or their scripts', async () => {
     const learner = new BrowserLikeClient(base);
     const page = await learner.request('GET', '/en/modules/threat-model/labs-and-grader/');
