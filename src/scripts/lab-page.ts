@@ -86,7 +86,8 @@ function renderTimer(): void {
   const note = session.extensionsLeft > 0 ? '' : ` ${text('lab.extendNoMore')}`;
   timer.text.textContent = text(key, { time: duration(left) }) + note;
   timer.extend.textContent = text('lab.extend', { n: session.extendMinutes });
-  timer.extend.hidden = session.extensionsLeft <= 0;
+  // While the idle limit comes first, activity is what keeps the lab: Extend would add nothing visible.
+  timer.extend.hidden = session.extensionsLeft <= 0 || session.expiresBecause === 'idle';
   timer.box.classList.add('shown');
   timer.box.classList.toggle('low', left <= warnAt[0]! * 60_000);
   for (const mark of warnAt) {
