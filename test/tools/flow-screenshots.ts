@@ -1,6 +1,7 @@
 // Screenshots of the lab flow for the README, into docs/screenshots/ (committed):
-// a passed exercise with the next one opened, the completion view, and on a phone the
-// terminal tab. Run with `npm run screenshots:flow`; it builds the site first.
+// a passed exercise with the next one opened, the completion view, a solution applied from
+// its reveal, and on a phone the instructions (with the session timer) and the terminal tab.
+// Run with `npm run screenshots:flow`; it builds the site first.
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,24 @@ try {
   await page.locator('.lab-complete').scrollIntoViewIfNeeded();
   await shot(page, 'lab-complete-es-desktop');
   await desktop.close();
+
+  const applying = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const apply = await applying.newPage();
+  apply.on('dialog', (dialog) => void dialog.accept());
+  await apply.goto(`${server.url}en/labs/harden-deployment/`);
+  await apply.locator('.lab-status-text', { hasText: 'Your lab is ready.' }).waitFor({ timeout: 45_000 });
+  await waitForTerminal(apply, prompt);
+  const exercise = apply.locator('.exercise[data-exercise="restricted-pods"]');
+  await exercise.locator('.exercise-solution').click();
+  await exercise.locator('.exercise-apply').click();
+  await exercise.locator('.apply-summary').waitFor({ timeout: 60_000 });
+  await exercise.locator('.exercise-check').click();
+  await exercise.locator('.check-summary').waitFor({ timeout: 30_000 });
+  await typeInTerminal(apply, 'kubectl -n shop get deploy web');
+  await waitForTerminal(apply, /web\s+\d\/\d/);
+  await exercise.locator('.exercise-actions').scrollIntoViewIfNeeded();
+  await shot(apply, 'lab-apply-solution-en-desktop');
+  await applying.close();
 
   const phone = await browser.newContext({
     viewport: { width: 390, height: 844 },
