@@ -10,6 +10,7 @@ export interface RosterLearner {
   /** null or absent while the server does not record them. */
   lessonsRead?: number | null;
   quizzesAnswered?: number | null;
+  quizzesRight?: number | null;
   liveSession: { id: string; labId: string; state: string } | null;
 }
 export interface RosterData {
@@ -114,10 +115,14 @@ export class RosterView {
       set(`td[data-module="${m.slug}"]`, `${passed}/${m.total}`);
     }
     for (const key of optional) {
-      const cell = row.querySelector<HTMLElement>(`.${key}`)!;
-      cell.hidden = !shown.includes(key);
+      row.querySelector<HTMLElement>(`.${key}`)!.hidden = !shown.includes(key);
       set(`.${key}`, String(learner[key] ?? ''));
     }
+    if (typeof learner.quizzesAnswered === 'number' && typeof learner.quizzesRight === 'number')
+      set(
+        '.quizzesAnswered',
+        this.text('class.quizzesCell', { n: learner.quizzesAnswered, right: learner.quizzesRight }),
+      );
     set('.hints', String(learner.hintsShown));
     set('.solutions', String(learner.solutionsShown));
     set('.time', this.text('class.minutes', { n: Math.round(learner.timeSpentMs / 60_000) }));

@@ -198,9 +198,20 @@ describe('a class in real Chromium', () => {
     expect(found).toEqual([]);
   }, 120_000);
 
-  it('a learner signs out and back in on the account page, and deletes the account with its data', async () => {
+  it('a learner claims anonymous progress, signs out and back in, and deletes the account with its data', async () => {
     const context = await browser.newContext();
+    // Before signing up, this browser takes a hint anonymously; signing up on the page claims it.
+    await context.request.get(`${url}api/auth/me`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'lab_csrf')?.value ?? '';
+    const hint = await context.request.post(
+      `${url}api/labs/security-basics/exercises/restricted-namespace/hint?lang=es`,
+      { headers: { 'x-csrf-token': csrf } },
+    );
+    expect(hint.status()).toBe(200);
     const page = await signUpOnPage(context, 'rosa', 'es');
+    await page.locator('.account-notice', { hasText: 'Tu progreso de este navegador ya está en tu cuenta.' }).waitFor();
+    const claimed = await (await context.request.get(`${url}api/progress?lab=security-basics`)).json();
+    expect(claimed.progress).toEqual([expect.objectContaining({ exercise: 'restricted-namespace', hintsShown: 1 })]);
     await page.getByRole('button', { name: 'Cerrar sesión' }).click();
     await page.locator('.account-notice', { hasText: 'Ahora usas el curso sin cuenta' }).waitFor();
     expect((await (await context.request.get(`${url}api/auth/me`)).json()).account).toBeNull();
