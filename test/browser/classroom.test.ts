@@ -148,6 +148,21 @@ describe('a class in real Chromium', () => {
       .toMatch(/^1\/\d+$/);
     await expect.poll(() => row('leo').locator('td.session').textContent(), { timeout: 10_000 }).toMatch(/^Live: /);
     expect(await row('mia').locator('td[data-module="threat-model"]').textContent()).toMatch(/^0\/\d+$/);
+    // The server records lessons and quizzes: their columns show, at nought.
+    expect(await teacher.getByRole('columnheader', { name: 'Lessons read' }).isVisible()).toBe(true);
+    expect(await row('mia').locator('td.lessonsRead').textContent()).toBe('0');
+
+    // Mia answers a lesson's quiz right and reads it to its end: the roster grows those columns.
+    const mia = learners.mia!.page;
+    await mia.goto(`${url}en/modules/threat-model/labs-and-grader/`);
+    const quiz = mia.locator('form.quiz[data-quiz="grader-1"]');
+    await quiz.locator('input[value="1"]').check();
+    await quiz.getByRole('button', { name: 'Check answer' }).click();
+    await quiz.locator('.quiz-feedback.ok').waitFor();
+    await mia.locator('[data-lesson-end]').scrollIntoViewIfNeeded();
+    await expect.poll(() => row('mia').locator('td.lessonsRead').textContent(), { timeout: 10_000 }).toBe('1');
+    expect(await row('mia').locator('td.quizzesAnswered').textContent()).toBe('1 (1 right)');
+    expect(await row('leo').locator('td.lessonsRead').textContent()).toBe('0');
     expect(await teacher.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
     // The CSV the page links to has both learners with their counts.
@@ -160,7 +175,7 @@ describe('a class in real Chromium', () => {
     expect(lines.slice(1).sort()).toEqual([
       // …, time spent, lessons read, quizzes answered, right, right at the first try, live session.
       expect.stringMatching(/^leo,leo@school\.example,1,1,0,0,\d+,0,0,0,0,security-basics,ready/),
-      expect.stringMatching(/^mia,mia@school\.example,0,0,0,0,\d+,0,0,0,0,,/),
+      expect.stringMatching(/^mia,mia@school\.example,0,0,0,0,\d+,1,1,1,1,,/),
     ]);
 
     // Mia has no session: her buttons are off. The instructor ends Leo's; his lab page says it ended.
