@@ -33,7 +33,14 @@ export async function loadLessons(contentDir: string): Promise<LessonCatalog> {
         const m = /^([a-z0-9][a-z0-9-]*)\.mdx?$/.exec(file);
         if (!m) continue;
         const path = join(root, module.name, file);
-        const parsed = lessonSchema.safeParse(parseYaml(frontmatter.exec(await readFile(path, 'utf8'))?.[1] ?? ''));
+        let raw: unknown;
+        try {
+          raw = parseYaml(frontmatter.exec(await readFile(path, 'utf8'))?.[1] ?? '');
+        } catch (error) {
+          console.error(`lesson ${path} skipped: its frontmatter is not YAML: ${String(error).split('\n')[0]}`);
+          continue;
+        }
+        const parsed = lessonSchema.safeParse(raw);
         if (!parsed.success) {
           console.error(`lesson ${path} skipped: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
           continue;
