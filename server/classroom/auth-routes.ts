@@ -5,7 +5,7 @@ import { readJson, sendJson } from '../http/json.ts';
 import { RateLimiter } from '../http/security.ts';
 import { AccountConflictError, roles, type Account, type ClassroomStore, type Role } from '../lab/store/types.ts';
 import { requireRole, type Identities, type Identity } from './identity.ts';
-import { hashPassword, passwordProblem, unknownAccountHash, verifyPassword } from './passwords.ts';
+import { hashPassword, noPasswordHash, passwordProblem, unknownAccountHash, verifyPassword } from './passwords.ts';
 
 /** Wrong-password limits: per login and per client address, in one window; every value is a server option. */
 export interface SignInLimits {
@@ -97,7 +97,16 @@ export async function authRoutes(
     sendJson(
       res,
       200,
-      { account: who.account ? publicAccount(who.account) : null, csrfToken: who.csrfToken },
+      {
+        account: who.account ? publicAccount(who.account) : null,
+        csrfToken: who.csrfToken,
+        // How this account signs in: the account page asks for a password only when it has one.
+        signInWith: who.account
+          ? (await store.accountByLogin(who.account.username))?.passwordHash === noPasswordHash
+            ? 'oidc'
+            : 'password'
+          : null,
+      },
       headers(),
     );
     return true;
@@ -179,7 +188,11 @@ export async function authRoutes(
     const account = requireRole(who, ...roles);
     const body = await readJson(req);
     throttle();
-    await checkPassword(ctx, account.username, text(body, 'password')!);
+    if ((await store.accountByLogin(account.username))?.passwordHash === noPasswordHash) {
+      // An account of a school's OIDC provider has no password: its username, typed, confirms.
+      if (text(body, 'confirm', false)?.trim().toLowerCase() !== account.username)
+        throw new ApiError(400, 'confirm_username', 'Type your username as "confirm" to delete this account.');
+    } else await checkPassword(ctx, account.username, text(body, 'password')!);
     const cleared = await identities.signOut(req);
     await store.deleteAccount(account.id);
     sendJson(res, 200, { deleted: true }, { 'set-cookie': cleared });

@@ -85,6 +85,8 @@ export async function certificateRoutes(
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   if (path === '/api/certificates' && method === 'GET') {
     const account = requireRole(who, 'learner', 'instructor', 'admin');
+    // Progress that came with the account (claimed or merged at sign-up or sign-in) earns too.
+    await ctx.certificates.consider(account.learnerId);
     const mine = await ctx.store.certificatesOf(account.id);
     sendJson(res, 200, { certificates: await Promise.all(mine.map((c) => describe(ctx, req, c))) });
     return true;

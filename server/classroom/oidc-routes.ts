@@ -10,6 +10,7 @@ import { escapeHtml, htmlPage, pageHeaders } from './html-page.ts';
 import type { Identities, Identity } from './identity.ts';
 import { OidcSignInError, type OidcClient, type OidcIdentity, type PendingSignIn } from './oidc.ts';
 import { oidcText } from './oidc-texts.ts';
+import { noPasswordHash } from './passwords.ts';
 
 export interface OidcContext {
   store: ClassroomStore;
@@ -22,8 +23,6 @@ export interface OidcContext {
 const flowCookie = 'lab_oidc';
 const flowPath = '/api/auth/oidc';
 const flowSeconds = 600;
-/** An OIDC account has no password: this never verifies (not a scrypt hash). */
-export const noPassword = '!oidc';
 
 /** A path on this site to come back to: /<locale>/…, nothing that leaves it ("//host", "/\\host"). */
 function safeReturn(value: string | null, fallback: string): string {
@@ -101,7 +100,7 @@ async function accountFor(store: ClassroomStore, identity: OidcIdentity, learner
       return await store.createOidcAccount(identity.issuer, identity.subject, {
         username,
         email,
-        passwordHash: noPassword,
+        passwordHash: noPasswordHash,
         role: 'learner',
         learnerId,
       });

@@ -27,6 +27,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/** The hash of an account that has no password (it signs in through a school's OIDC provider): never verifies. */
+export const noPasswordHash = '!oidc';
+
 /** A hash of nothing anyone knows: an unknown login costs as long as a wrong password. */
 export const unknownAccountHash = `scrypt$${cost.N}$${cost.r}$${cost.p}$${'A'.repeat(22)}$${'A'.repeat(43)}`;
 

@@ -244,6 +244,17 @@ describe('certificates', () => {
     expect((await learner.request('GET', '/api/certificates')).json.certificates).toMatchObject([{ revoked: true }]);
   });
 
+  it('is issued for a module passed anonymously, once the learner signs up', async () => {
+    const learner = new BrowserLikeClient(base);
+    await learner.request('GET', '/api/auth/me');
+    const anonymous = learner.jar.get('lab_learner')!;
+    await labServer.classroom.recordAttempt(anonymous, 'security-basics', 'restricted-namespace', true, []);
+    await learner.request('POST', '/api/auth/signup', { username: 'early-bird', password: 'early bird password' });
+    const listed = (await learner.request('GET', '/api/certificates')).json.certificates as Described[];
+    expect(listed).toMatchObject([{ module: 'threat-model', name: 'early-bird' }]);
+    expect((await stranger().request('GET', listed[0]!.verifyApi)).json).toMatchObject({ valid: true });
+  });
+
   it('is listed and revoked with `labs certificates`', async () => {
     const account = await labServer.classroom.accountByLogin('registrar');
     const issued = await labServer.classroom.issueCertificate({

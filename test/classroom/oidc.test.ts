@@ -228,11 +228,33 @@ describe('OIDC sign-in', () => {
     const byPassword = await browser.request('POST', '/api/auth/signin', { login: 'alice', password: '!oidc' });
     expect([byPassword.status, byPassword.json.error]).toEqual([401, 'invalid_credentials']);
 
+    const meNow = (await (await jar.request(`${lab}/api/auth/me`)).json()) as { signInWith: string };
+    expect(meNow.signInWith).toBe('oidc');
+
     // The same subject from another browser is the same account, not a new one.
     const other = new Jar();
     await me(other);
     expect((await other.request(await atProvider(other, await start(other), 'alice'))).status).toBe(303);
     expect((await me(other))?.id).toBe(account!.id);
+  });
+
+  it('deletes such an account when its username is typed to confirm (it has no password)', async () => {
+    const jar = new Jar();
+    await me(jar);
+    expect((await jar.request(await atProvider(jar, await start(jar), 'dora'))).status).toBe(303);
+    const account = (await me(jar))!;
+    const remove = (body: unknown) =>
+      jar.request(`${lab}/api/auth/account`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': jar.get(lab, 'lab_csrf')! },
+        body: JSON.stringify(body),
+      });
+    const refused = await remove({ confirm: 'somebody-else' });
+    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([400, 'confirm_username']);
+    expect((await remove({ confirm: 'dora' })).status).toBe(200);
+    expect(await labServer.classroom.accountById(account.id)).toBeUndefined();
+    expect(await labServer.classroom.accountByOidc(providers[0]!.issuer, 'dora')).toBeUndefined();
+    expect(await me(jar)).toBeNull();
   });
 
   it('refuses a callback whose state is not the one it sent, or that another browser started', async () => {
