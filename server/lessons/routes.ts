@@ -63,9 +63,13 @@ export function createLessonApi(
       const entry = lessonOf(module, lesson);
       const locale = toLocale(url.searchParams.get('lang'));
       // Quiz ids and answer keys are the same in every locale (test/foundation/site-parity.test.ts).
-      const inLocale = (l: typeof locale): Quiz | undefined => entry.quizzes[l]?.[quizId];
+      // Own keys only: an id such as "constructor" is not a quiz.
+      const own = (quizzes: Record<string, Quiz> | undefined) =>
+        quizzes && Object.hasOwn(quizzes, quizId) ? quizzes[quizId] : undefined;
       const key =
-        inLocale(locale) ?? inLocale(defaultLocale) ?? Object.values(entry.quizzes).find((q) => q[quizId])?.[quizId];
+        own(entry.quizzes[locale]) ??
+        own(entry.quizzes[defaultLocale]) ??
+        Object.values(entry.quizzes).map(own).find(Boolean);
       if (!key) throw new ApiError(404, 'unknown_quiz', `The lesson ${module}/${lesson} has no quiz ${quizId}.`);
       const answer = parseAnswer(key, await readJson(req));
       take(learner);

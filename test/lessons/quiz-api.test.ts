@@ -70,6 +70,8 @@ describe('quizzes graded by the lab server', () => {
     const learner = new BrowserLikeClient(base);
     const cases: Array<[string, unknown, number, string, RegExp]> = [
       [`${grader}/quizzes/no-such-quiz`, { options: [1] }, 404, 'unknown_quiz', /has no quiz no-such-quiz/],
+      [`${grader}/quizzes/constructor`, { options: [1] }, 404, 'unknown_quiz', /has no quiz constructor/],
+      ['/api/lessons/threat-model/constructor/read', undefined, 404, 'unknown_lesson', /no lesson/],
       [
         '/api/lessons/threat-model/no-such-lesson/quizzes/grader-1',
         { options: [1] },
