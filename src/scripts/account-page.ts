@@ -3,7 +3,7 @@ import { forgetLocalLearner } from './lab-client.ts';
 import { classroomApi, onSubmit, pageConfig, type AccountView } from './classroom-client.ts';
 
 const root = document.querySelector<HTMLElement>('.account-page')!;
-const { text } = pageConfig(root);
+const { config, text } = pageConfig<{ locale: string }>(root);
 const $ = <T extends Element>(selector: string) => root.querySelector<T>(selector)!;
 const notice = $<HTMLElement>('.account-notice');
 
@@ -20,6 +20,33 @@ async function showClasses(): Promise<void> {
   $<HTMLElement>('.no-classes').hidden = member.length > 0;
 }
 
+async function showCertificates(): Promise<void> {
+  const { certificates } = await classroomApi.certificates();
+  const { locale } = config;
+  $<HTMLUListElement>('.certificates').replaceChildren(
+    ...certificates.map((c) => {
+      const item = document.createElement('li');
+      const page = document.createElement('a');
+      page.href = c.pageUrl[locale] ?? '';
+      page.textContent = c.moduleTitle[locale] ?? '';
+      const pdf = document.createElement('a');
+      pdf.href = c.pdfUrl[locale] ?? '';
+      pdf.textContent = text('account.certificatePdf');
+      const date = new Date(c.issuedAt).toLocaleDateString(locale);
+      item.append(page, ` · ${date} · `, pdf, c.revoked ? ` ${text('account.certificateRevoked')}` : '');
+      return item;
+    }),
+  );
+  $<HTMLElement>('.no-certificates').hidden = certificates.length > 0;
+}
+
+/** Deleting asks for the password, or the username for an account of a school's sign-in (no password). */
+function deleteConfirmation(signInWith: string | null | undefined): void {
+  const oidc = signInWith === 'oidc';
+  $<HTMLElement>('.delete-with-password').hidden = oidc;
+  $<HTMLElement>('.delete-with-username').hidden = !oidc;
+}
+
 function show(account: AccountView | null): void {
   $<HTMLElement>('.when-signed-out').hidden = account !== null;
   $<HTMLElement>('.when-signed-in').hidden = account === null;
@@ -31,11 +58,13 @@ function show(account: AccountView | null): void {
   $<HTMLElement>('.teach-link').hidden = account.role === 'learner';
   $<HTMLElement>('.admin-box').hidden = account.role !== 'admin';
   void showClasses().catch(() => undefined);
+  void showCertificates().catch(() => undefined);
 }
 
 async function signedIn(promise: Promise<{ account: AccountView }>): Promise<void> {
   const { account } = await promise;
   for (const form of root.querySelectorAll('form')) form.reset();
+  deleteConfirmation('password');
   show(account);
   notice.textContent = text('account.claimed');
 }
@@ -70,7 +99,8 @@ onSubmit(
 onSubmit(
   $<HTMLFormElement>('.delete-form'),
   async (v) => {
-    await classroomApi.deleteAccount(v.password ?? '');
+    const byUsername = !$<HTMLElement>('.delete-with-username').hidden;
+    await classroomApi.deleteAccount(byUsername ? { confirm: v.confirm ?? '' } : { password: v.password ?? '' });
     forgetLocalLearner();
     $<HTMLFormElement>('.delete-form').reset();
     show(null);
@@ -88,8 +118,21 @@ $<HTMLButtonElement>('.signout').addEventListener('click', () => {
 
 classroomApi
   .me()
-  .then(({ account }) => {
+  .then(({ account, signInWith }) => {
+    deleteConfirmation(signInWith);
     show(account);
     notice.textContent = account ? '' : text('account.anonymous');
   })
   .catch(() => (notice.textContent = text('account.error.unreachable')));
+
+// A school's sign-in (OIDC), when the server has one: back to this page afterwards.
+classroomApi
+  .oidc()
+  .then(({ enabled, name, start }) => {
+    if (!enabled || !start) return;
+    const link = $<HTMLAnchorElement>('.oidc-link');
+    link.href = `${start}?return=${encodeURIComponent(`/${config.locale}/account/`)}`;
+    link.textContent = text('account.oidc', { name: name || text('account.oidcSchool') });
+    $<HTMLElement>('.oidc-box').hidden = false;
+  })
+  .catch(() => undefined);

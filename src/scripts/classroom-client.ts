@@ -17,14 +17,24 @@ export interface ClassView {
   endsAt: string | null;
 }
 
+export interface CertificateView {
+  moduleTitle: Record<string, string>;
+  issuedAt: string;
+  revoked: boolean;
+  pageUrl: Record<string, string>;
+  pdfUrl: Record<string, string>;
+}
+
 export const classroomApi = {
-  me: () => call<{ account: AccountView | null }>('GET', '/api/auth/me'),
+  me: () => call<{ account: AccountView | null; signInWith?: 'password' | 'oidc' | null }>('GET', '/api/auth/me'),
+  oidc: () => call<{ enabled: boolean; name?: string | null; start?: string }>('GET', '/api/auth/oidc'),
+  certificates: () => call<{ certificates: CertificateView[] }>('GET', '/api/certificates'),
   signUp: (body: { username: string; email?: string; password: string }) =>
     call<{ account: AccountView }>('POST', '/api/auth/signup', body),
   signIn: (body: { login: string; password: string }) =>
     call<{ account: AccountView }>('POST', '/api/auth/signin', body),
   signOut: () => call<unknown>('POST', '/api/auth/signout'),
-  deleteAccount: (password: string) => call<unknown>('DELETE', '/api/auth/account', { password }),
+  deleteAccount: (body: { password?: string; confirm?: string }) => call<unknown>('DELETE', '/api/auth/account', body),
   setRole: (login: string, role: string) =>
     call<{ account: AccountView }>('POST', '/api/admin/accounts/role', { login, role }),
   classes: () => call<{ teaching: ClassView[]; member: ClassView[] }>('GET', '/api/classes'),

@@ -231,6 +231,8 @@ describe('a class in real Chromium', () => {
     await page.locator('.account-notice', { hasText: 'Ahora usas el curso sin cuenta' }).waitFor();
     expect((await (await context.request.get(`${url}api/auth/me`)).json()).account).toBeNull();
 
+    // This server has no school sign-in (OIDC): only the password forms.
+    expect(await page.locator('.oidc-box').isHidden()).toBe(true);
     const signIn = page.locator('form.signin-form');
     await signIn.locator('input[name="login"]').fill('rosa');
     await signIn.locator('input[name="password"]').fill('not the password');
@@ -240,6 +242,8 @@ describe('a class in real Chromium', () => {
     await signIn.locator('button[type="submit"]').click();
     await page.locator('.signed-in-as', { hasText: 'rosa (estudiante)' }).waitFor();
     expect(await page.locator('.admin-box').isHidden()).toBe(true);
+    await page.locator('.no-certificates', { hasText: 'Aún no tienes certificados' }).waitFor();
+    expect(await page.locator('.certificates li').count()).toBe(0);
 
     // A learner's class page says it is for instructors and shows no roster.
     const classes = await context.newPage();
