@@ -64,8 +64,6 @@ interface LiveSession {
   previousUid?: number;
   /** Time an instructor added to its lifetime (idle and absolute TTL). */
   extendedMs?: number;
-  /** Times the learner pressed Extend (each adds limits.extendMs to the absolute TTL). */
-  learnerExtensions?: number;
 }
 
 /**
@@ -206,6 +204,7 @@ export class SessionManager {
       lastActive: now,
       error: null,
       uid: this.sandbox.isolated ? this.freeUid() : null,
+      extensions: 0,
     };
     this.store.insert(row);
     const live = this.track(row, address);
@@ -374,8 +373,7 @@ export class SessionManager {
     const lastActivity = Math.max(live.row.lastActive, this.terminals.lastInput(live.row.id));
     return {
       idle: lastActivity + this.limits.idleTtlMs + extra,
-      lifetime:
-        live.row.createdAt + this.limits.absoluteTtlMs + extra + (live.learnerExtensions ?? 0) * this.limits.extendMs,
+      lifetime: live.row.createdAt + this.limits.absoluteTtlMs + extra + live.row.extensions * this.limits.extendMs,
     };
   }
 
@@ -386,7 +384,7 @@ export class SessionManager {
     return {
       expiresAt: new Date(Math.min(idle, lifetime)).toISOString(),
       expiresBecause: idle < lifetime ? 'idle' : 'lifetime',
-      extensionsLeft: Math.max(0, this.limits.maxExtensions - (live.learnerExtensions ?? 0)),
+      extensionsLeft: Math.max(0, this.limits.maxExtensions - live.row.extensions),
       extendMinutes: Math.round(this.limits.extendMs / 60_000),
     };
   }
@@ -397,14 +395,15 @@ export class SessionManager {
    */
   extendByLearner(id: string, learner: string): SessionInfo {
     const live = this.require(id, learner);
-    const used = live.learnerExtensions ?? 0;
+    const used = live.row.extensions;
     if (used >= this.limits.maxExtensions)
       throw new ApiError(
         409,
         'extend_limit',
         `This session was already extended ${used} times, the most this server allows; save your work before it ends.`,
       );
-    live.learnerExtensions = used + 1;
+    live.row.extensions = used + 1;
+    this.store.setExtensions(id, live.row.extensions);
     this.touch(id);
     return this.info(live);
   }

@@ -16,6 +16,8 @@ export interface SessionRow {
   error: string | null;
   /** The unprivileged uid (and gid) the session's processes run as; null in single-learner mode. */
   uid: number | null;
+  /** Times the learner extended the session's lifetime (kept across restarts, so the cap holds). */
+  extensions: number;
 }
 
 /**
@@ -44,6 +46,8 @@ export class LabStore {
     `);
     const columns = this.db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === 'uid')) this.db.exec('ALTER TABLE sessions ADD COLUMN uid INTEGER');
+    if (!columns.some((c) => c.name === 'extensions'))
+      this.db.exec('ALTER TABLE sessions ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0');
   }
 
   /** The classroom store's SQLite driver on this same connection (one connection: no lock fights). */
@@ -65,13 +69,14 @@ export class LabStore {
       lastActive: Number(r.last_active),
       error: r.error === null || r.error === undefined ? null : String(r.error),
       uid: r.uid === null || r.uid === undefined ? null : Number(r.uid),
+      extensions: Number(r.extensions ?? 0),
     };
   }
 
   insert(s: SessionRow): void {
     this.db
       .prepare(
-        'INSERT INTO sessions (id, learner, lab_id, backend, state, token, workspace, created_at, last_active, error, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO sessions (id, learner, lab_id, backend, state, token, workspace, created_at, last_active, error, uid, extensions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         s.id,
@@ -85,11 +90,16 @@ export class LabStore {
         s.lastActive,
         s.error,
         s.uid,
+        s.extensions,
       );
   }
 
   setUid(id: string, uid: number): void {
     this.db.prepare('UPDATE sessions SET uid = ? WHERE id = ?').run(uid, id);
+  }
+
+  setExtensions(id: string, extensions: number): void {
+    this.db.prepare('UPDATE sessions SET extensions = ? WHERE id = ?').run(extensions, id);
   }
 
   get(id: string): SessionRow | undefined {

@@ -18,13 +18,14 @@ const maxExtensions = 2;
 let dataDir: string;
 let outside: string;
 let server: RunningServer;
+let flags: string[];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'timer-apply-'));
   outside = await mkdtemp(join(tmpdir(), 'outside-the-workspace-'));
   // Writable by everyone, so that a write following a symlink here would succeed even as the learner's uid.
   await chmod(outside, 0o777);
-  server = await startServer([
+  flags = [
     '--data-dir',
     dataDir,
     '--session-ttl',
@@ -35,7 +36,8 @@ beforeAll(async () => {
     String(extendMinutes),
     '--max-extensions',
     String(maxExtensions),
-  ]);
+  ];
+  server = await startServer(flags);
 }, 60_000);
 
 afterAll(async () => {
@@ -113,7 +115,22 @@ describe('the session timer', () => {
     const after = (await client.request('GET', `/api/sessions/${info.id}`)).json as unknown as SessionInfo;
     expect(after.expiresAt).toBe(expiresAt);
     expect(minutes(after.createdAt, after.expiresAt)).toBeCloseTo(sessionTtlMinutes + maxExtensions * extendMinutes, 5);
-  }, 60_000);
+
+    // A restarted server remembers the extensions: the cap still holds.
+    await server.stop();
+    server = await startServer(flags);
+    const again = new BrowserLikeClient(server.url);
+    for (const [k, v] of client.jar) again.jar.set(k, v);
+    let resumed: SessionInfo | undefined;
+    for (let i = 0; i < 400 && resumed?.state !== 'ready'; i++) {
+      resumed = (await again.request('GET', `/api/sessions/${info.id}`)).json as unknown as SessionInfo;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(resumed?.state).toBe('ready');
+    expect(resumed?.extensionsLeft).toBe(0);
+    expect(resumed?.expiresAt).toBe(expiresAt);
+    expect((await again.request('POST', `/api/sessions/${info.id}/extend`)).status).toBe(409);
+  }, 90_000);
 });
 
 describe('apply the solution', () => {
