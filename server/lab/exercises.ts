@@ -11,7 +11,7 @@ import {
 import { gradeExercise, UnknownExerciseError } from '../grading/exercise.ts';
 import type { CatalogLab } from '../labs/catalog.ts';
 import { solutionFiles } from '../labs/solution.ts';
-import type { RunResult } from './isolation/sandbox.ts';
+import { WorkspaceWriteError, type RunResult } from './isolation/sandbox.ts';
 import type { LearnerAccess } from './learner-access.ts';
 import type { SessionRow } from './store.ts';
 import type { ProgressStore } from './store/types.ts';
@@ -114,11 +114,10 @@ export class Exercises {
         paths.map((path) => ({ path, content: files[path]! })),
       );
     } catch (error) {
-      throw new ApiError(
-        409,
-        'apply_refused',
-        `The solution's files could not be written: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      // A symlink the learner planted on the way: their doing, and theirs to remove.
+      if (error instanceof WorkspaceWriteError && error.refused)
+        throw new ApiError(409, 'apply_refused', `The solution's files were not written: ${error.message}`);
+      throw error;
     }
     const commands: ApplyResult['commands'] = [];
     for (const command of exercise.solution.commands ?? []) {

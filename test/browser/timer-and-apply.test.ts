@@ -27,6 +27,7 @@ const strings = {
     apply: 'Aplicar la solución',
     applied: 'Solución aplicada. Pulsa «Comprobar» para verificarla.',
     check: 'Comprobar',
+    progressApplied: 'Solución aplicada',
   },
   en: {
     ready: 'Your lab is ready.',
@@ -39,6 +40,7 @@ const strings = {
     apply: 'Apply the solution',
     applied: 'Solution applied. Press Check to verify it.',
     check: 'Check',
+    progressApplied: 'Solution applied',
   },
 };
 const prompt = /learner:~\$[\s\u00a0]*$/m;
@@ -106,6 +108,13 @@ describe.each(['es', 'en'] as const)('session timer and applying a solution in r
     expect(await section.locator('.exercise-feedback li code').allInnerTexts()).toEqual(['web-deployment.yaml']);
     await section.getByRole('button', { name: s.check }).click();
     await expect.poll(() => section.getAttribute('class'), { timeout: 30_000 }).toContain('passed');
+    // The progress page, read from the server, says the solution was applied.
+    await page.goto(`${env.server.url}${locale}/progress/`);
+    await page
+      .locator('.progress-lab[data-lab="harden-deployment"] tr[data-exercise="restricted-pods"] .progress-notes', {
+        hasText: s.progressApplied,
+      })
+      .waitFor({ timeout: 10_000 });
     await context.close();
   }, 120_000);
 });

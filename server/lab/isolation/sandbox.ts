@@ -83,6 +83,15 @@ const writeScript = [
   'done',
 ].join('\n');
 
+/** A write into HOME that failed; `refused` when a path on the way was a symlink (or not inside HOME). */
+export class WorkspaceWriteError extends Error {
+  readonly refused: boolean;
+  constructor(message: string, refused: boolean) {
+    super(message);
+    this.refused = refused;
+  }
+}
+
 export interface SandboxOptions {
   dataDir: string;
   limits?: Partial<SessionResourceLimits>;
@@ -336,7 +345,10 @@ export class Sandbox {
       timeoutMs: 30_000,
     });
     if (result.exitCode !== 0)
-      throw new Error(`could not write ${files.map((f) => f.path).join(', ')} in the workspace: ${result.all.trim()}`);
+      throw new WorkspaceWriteError(
+        `could not write ${files.map((f) => f.path).join(', ')} in the workspace: ${result.all.trim()}`,
+        result.exitCode === 4,
+      );
   }
 
   /** Which limits the session has hit so far (cgroup counters). */
