@@ -9,6 +9,11 @@ export const pinnedVersions = {
   kyverno: 'v1.19.0',
   /** Host tools that `labs tools fetch` installs, checksum-verified. */
   tools: { trivy: 'v0.74.0', cosign: 'v3.1.2', crane: 'v0.22.0' },
+  /**
+   * Images that kind labs run inside the cluster. kube-bench v0.15.6 maps Kubernetes 1.34 to
+   * the cis-1.12 benchmark (its cfg/config.yaml version_mapping).
+   */
+  images: { kubeBench: 'docker.io/aquasec/kube-bench:v0.15.6' },
 } as const;
 
 export type PinnedTool = keyof typeof pinnedVersions.tools;
