@@ -1,12 +1,6 @@
 /** The instructor's page: classes taught, creating one, and a class's roster live over SSE. */
 import { classroomApi, errorText, onSubmit, pageConfig, type ClassView } from './classroom-client.ts';
-import {
-  RosterView,
-  type RosterData,
-  type RosterLearner,
-  type RosterModule,
-  type SessionAction,
-} from './roster-view.ts';
+import { RosterView, type RosterData, type RosterLearner, type RosterModule, type RowAction } from './roster-view.ts';
 
 const root = document.querySelector<HTMLElement>('.classes-page')!;
 const { config, text } = pageConfig<{ modules: RosterModule[]; labTitles: Record<string, string> }>(root);
@@ -33,7 +27,31 @@ function showList(classes: ClassView[]): void {
 
 const refresh = () => classroomApi.classes().then(({ teaching }) => showList(teaching));
 
-function act(learner: RosterLearner, action: SessionAction): void {
+/** The form under the roster that sets a new password for one learner (who forgot theirs). */
+const passwordForm = $<HTMLFormElement>('.password-form');
+let passwordFor: RosterLearner | undefined;
+onSubmit(
+  passwordForm,
+  async (v) => {
+    if (!passwordFor) return;
+    await classroomApi.resetPassword(classId!, passwordFor.accountId, v.password ?? '');
+    passwordForm.reset();
+    return text('class.passwordDone', { name: passwordFor.username });
+  },
+  text,
+);
+
+function act(learner: RosterLearner, action: RowAction): void {
+  if (action === 'password') {
+    passwordFor = learner;
+    passwordForm.hidden = false;
+    passwordForm.querySelector('label[for="learner-password"]')!.textContent = text('class.passwordFor', {
+      name: learner.username,
+    });
+    passwordForm.querySelector<HTMLElement>('.form-status')!.textContent = '';
+    passwordForm.querySelector<HTMLInputElement>('input[name="password"]')!.focus();
+    return;
+  }
   if (action !== 'extend' && !confirm(text(`class.${action}Confirm`, { name: learner.username }))) return;
   const status = $<HTMLElement>('.roster-action');
   classroomApi

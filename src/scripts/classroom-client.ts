@@ -41,6 +41,8 @@ export const classroomApi = {
   createClass: (body: { name: string; startsAt?: string; endsAt?: string }) =>
     call<{ class: ClassView }>('POST', '/api/classes', body),
   join: (code: string) => call<{ class: ClassView }>('POST', '/api/classes/join', { code }),
+  resetPassword: (classId: string, accountId: string, password: string) =>
+    call<unknown>('POST', `/api/classes/${classId}/learners/${accountId}/password`, { password }),
   session: (classId: string, accountId: string, action: 'extend' | 'reset' | 'end') =>
     call<unknown>('POST', `/api/classes/${classId}/learners/${accountId}/session/${action}`, {}),
 };

@@ -18,6 +18,8 @@ export interface RosterData {
   learners: RosterLearner[];
 }
 export type SessionAction = 'extend' | 'reset' | 'end';
+/** What a row's buttons do: its lab session, or the learner's forgotten password. */
+export type RowAction = SessionAction | 'password';
 export interface RosterModule {
   slug: string;
   labs: string[];
@@ -25,7 +27,7 @@ export interface RosterModule {
 }
 
 const optional = ['lessonsRead', 'quizzesAnswered'] as const;
-const actions: SessionAction[] = ['extend', 'reset', 'end'];
+const actions: RowAction[] = ['extend', 'reset', 'end', 'password'];
 
 export class RosterView {
   private readonly rows = new Map<string, HTMLTableRowElement>();
@@ -33,7 +35,7 @@ export class RosterView {
   private readonly modules: RosterModule[];
   private readonly text: (key: string, params?: Record<string, string | number>) => string;
   private readonly labTitle: (id: string) => string;
-  private readonly onAction: (learner: RosterLearner, action: SessionAction) => void;
+  private readonly onAction: (learner: RosterLearner, action: RowAction) => void;
   private learners = new Map<string, RosterLearner>();
 
   constructor(
@@ -42,7 +44,7 @@ export class RosterView {
       modules: RosterModule[];
       text: (key: string, params?: Record<string, string | number>) => string;
       labTitle: (id: string) => string;
-      onAction: (learner: RosterLearner, action: SessionAction) => void;
+      onAction: (learner: RosterLearner, action: RowAction) => void;
     },
   ) {
     this.table = table;
@@ -129,6 +131,7 @@ export class RosterView {
     const live = learner.liveSession;
     set('.session', live ? this.text('class.live', { lab: this.labTitle(live.labId) }) : this.text('class.noSession'));
     row.dataset.live = String(live !== null);
-    for (const button of row.querySelectorAll<HTMLButtonElement>('button')) button.disabled = live === null;
+    for (const button of row.querySelectorAll<HTMLButtonElement>('button'))
+      button.disabled = live === null && button.dataset.action !== 'password';
   }
 }

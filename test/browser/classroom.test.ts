@@ -187,6 +187,20 @@ describe('a class in real Chromium', () => {
     await expect.poll(() => row('leo').locator('td.session').textContent(), { timeout: 10_000 }).toBe('None');
     expect(await row('leo').locator('td[data-module="threat-model"]').textContent()).toMatch(/^1\/\d+$/);
 
+    // Mia forgot her password: the instructor sets a new one from her row; it signs her out.
+    await row('mia').getByRole('button', { name: 'Change password' }).click();
+    const reset = teacher.locator('form.password-form');
+    await reset.getByLabel('New password for mia').fill('a new password for mia');
+    expect(await axeViolations(teacher)).toEqual([]);
+    await reset.getByRole('button', { name: 'Change the password' }).click();
+    await reset.locator('.form-status', { hasText: 'Password of mia changed' }).waitFor();
+    await mia.goto(`${url}en/account/`);
+    await mia.locator('form.signin-form').waitFor({ state: 'visible' });
+    await mia.locator('form.signin-form input[name="login"]').fill('mia');
+    await mia.locator('form.signin-form input[name="password"]').fill('a new password for mia');
+    await mia.locator('form.signin-form button[type="submit"]').click();
+    await mia.locator('.signed-in-as', { hasText: 'mia' }).waitFor();
+
     for (const { context } of Object.values(learners)) await context.close();
     await teacherContext.close();
   }, 180_000);
