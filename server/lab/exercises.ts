@@ -13,6 +13,7 @@ import type { CatalogLab } from '../labs/catalog.ts';
 import { solutionFiles } from '../labs/solution.ts';
 import { WorkspaceWriteError, type RunResult } from './isolation/sandbox.ts';
 import type { LearnerAccess } from './learner-access.ts';
+import { parseSolutionRun, solutionScript } from './solution-run.ts';
 import type { SessionRow } from './store.ts';
 import type { ProgressStore } from './store/types.ts';
 import { workspacePaths } from './workspace.ts';
@@ -27,12 +28,13 @@ export interface SessionLookup {
   learner(id: string): LearnerAccess;
   /** Writes files into the session's HOME as the learner, never through a planted symlink. */
   writeFiles(id: string, files: Array<{ path: string; content: string }>): Promise<void>;
-  /** Runs a command line in HOME as the learner, with their shell's environment (their kubeconfig). */
-  runAsLearner(id: string, command: string, timeoutMs: number): Promise<RunResult>;
+  /** Runs argv in HOME as the learner, with their shell's environment (their kubeconfig). */
+  runAsLearner(id: string, argv: string[], timeoutMs: number): Promise<RunResult>;
 }
 
-/** How long one solution command may run when applied (a `kubectl wait` included). */
+/** How long one solution command may take when applied (a `kubectl wait` included), and all of them. */
 const applyCommandTimeoutMs = 120_000;
+const applyTimeoutMs = 600_000;
 
 /** The exercise side of a lab: check (graded against the session), hints, solution and progress. */
 export class Exercises {
@@ -99,7 +101,8 @@ export class Exercises {
   /**
    * "Apply the solution": writes the solution's files into HOME and runs its commands there,
    * both as the learner in the session's sandbox (the learner's own rights, their cluster
-   * credentials); recorded in progress as applied. The first command that fails stops the rest.
+   * credentials), the commands in one shell as the terminal would; recorded in progress as
+   * applied. The first command that fails stops the rest.
    */
   async apply(id: string, learner: string, exerciseId: string): Promise<ApplyResult> {
     const row = this.sessions.row(id, learner);
@@ -119,15 +122,19 @@ export class Exercises {
         throw new ApiError(409, 'apply_refused', `The solution's files were not written: ${error.message}`);
       throw error;
     }
-    const commands: ApplyResult['commands'] = [];
-    for (const command of exercise.solution.commands ?? []) {
-      const result = await this.sessions.runAsLearner(id, command, applyCommandTimeoutMs);
-      commands.push({ command, exitCode: result.timedOut ? 124 : result.exitCode, output: result.all });
-      if (result.exitCode !== 0 || result.timedOut) break;
+    const solutionCommands = exercise.solution.commands ?? [];
+    let commands: ApplyResult['commands'] = [];
+    if (solutionCommands.length) {
+      const run = await this.sessions.runAsLearner(
+        id,
+        ['/bin/bash', '-c', solutionScript, 'lab-apply', ...solutionCommands],
+        Math.min(applyCommandTimeoutMs * solutionCommands.length, applyTimeoutMs),
+      );
+      commands = parseSolutionRun(run.all, solutionCommands, run);
     }
     await this.store.recordSolutionApplied(learner, lab.id, exerciseId);
     this.sessions.touch(id);
-    const ok = commands.every((c) => c.exitCode === 0) && commands.length === (exercise.solution.commands ?? []).length;
+    const ok = commands.every((c) => c.exitCode === 0) && commands.length === solutionCommands.length;
     return { exercise: exerciseId, files: paths, commands, ok };
   }
 

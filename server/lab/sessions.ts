@@ -123,7 +123,7 @@ export class SessionManager {
         touch: (id) => this.touch(id),
         learner: (id) => this.learner(id),
         writeFiles: (id, files) => this.writeLearnerFiles(id, files),
-        runAsLearner: (id, command, timeoutMs) => this.runAsLearner(id, command, timeoutMs),
+        runAsLearner: (id, argv, timeoutMs) => this.runAsLearner(id, argv, timeoutMs),
       },
       options.progress,
       this.metrics,
@@ -538,14 +538,14 @@ export class SessionManager {
     return this.exercises.apply(id, learner, exerciseId);
   }
 
-  /** Runs a command line in HOME as the learner, in the sandbox, with the environment their shell has. */
-  runAsLearner(id: string, command: string, timeoutMs: number) {
+  /** Runs argv in HOME as the learner, in the sandbox, with the environment their shell has. */
+  runAsLearner(id: string, argv: string[], timeoutMs: number) {
     const live = this.require(id);
-    return this.sandbox.run(this.sandboxOf(live), ['/bin/bash', '-c', command], {
+    return this.sandbox.run(this.sandboxOf(live), argv, {
       // The sandbox sets its own PATH when isolated; otherwise the server's applies, as in the shell.
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...learnerEnv(workspacePaths(live.row.workspace)) },
       timeoutMs,
-      maxOutputBytes: 64 * 1024,
+      maxOutputBytes: 1024 * 1024,
     });
   }
 
