@@ -4,13 +4,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppServer } from '../../server/app.ts';
 import { OidcClient, OidcSignInError } from '../../server/classroom/oidc.ts';
 import { readConfig, ConfigError } from '../../server/config.ts';
 import { createLabServer, type LabServer } from '../../server/lab/server.ts';
 import { BrowserLikeClient } from '../helpers/browser-like-client.ts';
+import { startOidcProvider, testClient, type TestProvider } from '../helpers/oidc-provider.ts';
 import { distDir } from '../helpers/project.ts';
 
 /**
@@ -19,13 +19,12 @@ import { distDir } from '../helpers/project.ts';
  * redirects followed by hand, cookies kept per origin, forms posted.
  */
 
-const clientId = 'k8s-course';
-const clientSecret = 'course-client-secret';
+const { clientId, clientSecret } = testClient;
 let dir: string;
 let labServer: LabServer;
 let labHttp: Server;
 let lab: string;
-const providers: Array<{ issuer: string; server: Server }> = [];
+const providers: TestProvider[] = [];
 
 async function listen(server: Server, host: string): Promise<string> {
   server.listen(0, host);
@@ -33,38 +32,10 @@ async function listen(server: Server, host: string): Promise<string> {
   return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
 
-/** A provider whose users are whoever types a login (its dev interactions), with email and profile claims. */
 async function startProvider(redirectUri: string): Promise<string> {
-  const server = createServer();
-  const issuer = await listen(server, 'localhost');
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
-    findAccount: (_ctx, sub) => ({
-      accountId: sub,
-      claims: () => ({
-        sub,
-        email: `${sub}@school.example`,
-        email_verified: true,
-        preferred_username: sub,
-        name: `Learner ${sub}`,
-      }),
-    }),
-    cookies: { keys: ['provider-cookie-key-for-tests'] },
-    features: { devInteractions: { enabled: true } },
-  });
-  server.on('request', provider.callback());
-  providers.push({ issuer, server });
-  return issuer;
+  const provider = await startOidcProvider(redirectUri);
+  providers.push(provider);
+  return provider.issuer;
 }
 
 /** Cookies per origin (the providers and the lab server differ in host or port), as a browser keeps them. */
@@ -178,10 +149,7 @@ beforeAll(async () => {
 afterAll(async () => {
   labHttp?.closeAllConnections();
   labHttp?.close();
-  for (const p of providers) {
-    p.server.closeAllConnections();
-    p.server.close();
-  }
+  for (const p of providers) p.close();
   await labServer?.close();
   await rm(dir, { recursive: true, force: true });
 });
