@@ -205,6 +205,44 @@ describe('a class in real Chromium', () => {
     await teacherContext.close();
   }, 180_000);
 
+  it('creates a class with dates in the instructor’s local time; outside them nobody joins', async () => {
+    const teacherContext = await browser.newContext({ timezoneId: 'Europe/Madrid' });
+    await signUpOnPage(teacherContext, 'teach-bo', 'es');
+    await makeInstructor('teach-bo');
+    const teacher = await teacherContext.newPage();
+    await teacher.goto(`${url}es/classes/`);
+    const create = teacher.locator('form.create-class-form');
+    await create.getByLabel('Nombre de la clase').fill('Curso de verano');
+    await create.getByLabel('Abre el (opcional)').fill('2030-07-01T09:00');
+    await create.getByLabel('Cierra el (opcional)').fill('2030-06-01T09:00');
+    await create.getByRole('button', { name: 'Crear la clase' }).click();
+    await create.locator('.form-status.form-error', { hasText: 'La fecha de cierre debe ser posterior' }).waitFor();
+    await create.getByLabel('Cierra el (opcional)').fill('2030-07-31T18:00');
+    await create.getByRole('button', { name: 'Crear la clase' }).click();
+    const created = await create.locator('.form-status', { hasText: 'Código para unirse:' }).textContent();
+    const code = /: ([A-Z0-9]{8})$/.exec(created ?? '')?.[1];
+    expect(code).toBeDefined();
+    // 09:00 in Madrid in July is 07:00 UTC.
+    const listed = await teacherContext.request.get(`${url}api/classes`);
+    expect((await listed.json()).teaching).toEqual([
+      expect.objectContaining({
+        name: 'Curso de verano',
+        startsAt: '2030-07-01T07:00:00.000Z',
+        endsAt: '2030-07-31T16:00:00.000Z',
+      }),
+    ]);
+
+    const pupilContext = await browser.newContext();
+    const pupil = await signUpOnPage(pupilContext, 'early-bird', 'es');
+    const join = pupil.locator('form.join-form');
+    await join.getByLabel('Código de la clase').fill(code!);
+    await join.getByRole('button', { name: 'Unirme' }).click();
+    await join.locator('.form-status', { hasText: 'Esta clase todavía no ha abierto.' }).waitFor();
+    await pupil.locator('.no-classes').waitFor();
+    await pupilContext.close();
+    await teacherContext.close();
+  }, 60_000);
+
   it('the account, join and class pages have no axe violations, in Spanish and signed out too', async () => {
     const found: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
