@@ -1,14 +1,30 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { Certificate, ClassroomStore } from '../lab/store/types.ts';
 
-/** A module's graded exercises: every exercise of every lab in it. */
+/** A module's graded exercises: every exercise of every lab in it that this server can grade. */
 export type ModuleExercises = Map<string, Array<{ lab: string; exercise: string }>>;
 
-export function moduleExercises(labs: Iterable<{ id: string; module: string; exercises: string[] }>): ModuleExercises {
+interface LabExercises {
+  id: string;
+  module: string;
+  /** Where the lab runs. */
+  backends: readonly string[];
+  /** Each exercise, with where it can be graded when narrower than the lab. */
+  exercises: Array<{ id: string; backends?: readonly string[] }>;
+}
+
+/**
+ * The exercises a certificate needs, per module. An exercise graded only on a backend this server
+ * lacks (kind-only attacks on an embedded-only server) cannot be passed here, so it is not required;
+ * a module left with none issues no certificate.
+ */
+export function moduleExercises(labs: Iterable<LabExercises>, available: ReadonlySet<string>): ModuleExercises {
   const modules: ModuleExercises = new Map();
   for (const lab of labs) {
     const list = modules.get(lab.module) ?? [];
-    for (const exercise of lab.exercises) list.push({ lab: lab.id, exercise });
+    for (const exercise of lab.exercises)
+      if ((exercise.backends ?? lab.backends).some((b) => available.has(b)))
+        list.push({ lab: lab.id, exercise: exercise.id });
     modules.set(lab.module, list);
   }
   return modules;

@@ -156,8 +156,10 @@ export async function createLabServer(options: LabServerOptions): Promise<LabSer
       [...labs.values()].map((l) => ({
         id: l.id,
         module: l.definition.module,
-        exercises: l.definition.exercises.map((e) => e.id),
+        backends: l.definition.backends,
+        exercises: l.definition.exercises,
       })),
+      new Set(backends.map((b) => b.name)),
     ),
     {
       signInLimits: options.signInLimits,
