@@ -219,4 +219,20 @@ describe.skipIf(!latest)('bootstrap objects stay per cluster', () => {
     );
     expect((await b.run(verbs)).stdout).toBe('["list","watch"] {"kubernetes.io/bootstrapping":"rbac-defaults"}');
   });
+
+  // The clusterrole-aggregation controller (pkg/controller/clusterroleaggregation) fills admin,
+  // edit and view from the aggregate-to-* roles (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/
+  // policy.go), and edit aggregates into admin and view into edit: true from the first request.
+  it('starts with admin holding every rule of edit, and edit every rule of view', async () => {
+    const rules = async (role: string) =>
+      JSON.parse((await b.run(['get', 'clusterrole', role, '-o', 'jsonpath={.rules}'])).stdout) as unknown[];
+    const [admin, edit, view] = await Promise.all([rules('admin'), rules('edit'), rules('view')]);
+    const has = (outer: unknown[], rule: unknown) => outer.some((r) => JSON.stringify(r) === JSON.stringify(rule));
+    expect(view.length).toBeGreaterThanOrEqual(8);
+    expect(edit.filter((rule) => !has(admin, rule))).toEqual([]);
+    expect(view.filter((rule) => !has(edit, rule))).toEqual([]);
+    expect(admin.length).toBeGreaterThan(edit.length);
+    expect(edit.length).toBeGreaterThan(view.length);
+    expect(JSON.stringify(edit)).toContain('"deployments/scale"');
+  });
 });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
@@ -15,7 +14,7 @@ import {
   bootstrapRoles,
 } from './authorization/rbac/bootstrap.ts';
 import { RbacEscalationCheck } from './admission/rbacescalation/plugin.ts';
-import { ClusterRoleAggregationController } from './controllers/rbac-aggregation.ts';
+import { ClusterRoleAggregationController, aggregatedRules } from './controllers/rbac-aggregation.ts';
 import type { AdmissionPlugin } from './registry/admission.ts';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './admission/podsecurity/plugin.ts';
 import { ServiceAccountAdmission } from './admission/serviceaccount/plugin.ts';
@@ -65,6 +64,7 @@ import { OpenApiCache } from './endpoints/openapi/documents.ts';
 import { createCa, issueClientCert, issueServingCert, loadCa, type ClusterCa, type PemPair } from './pki/certs.ts';
 import { ResourceCatalog } from './registry/catalog.ts';
 import { rfc3339 } from './api/time.ts';
+import { newUid, sameContent } from './api/objects.ts';
 import { Registry } from './registry/generic.ts';
 import { Journal, loadState, saveState } from './storage/persistence.ts';
 import { Store } from './storage/store.ts';
@@ -124,6 +124,29 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * The bootstrap ClusterRoles with the rules the aggregation controller would give the
+ * aggregated ones (admin, edit, view, ...), worked out once per process: otherwise every
+ * cluster start rewrites them, and each cluster keeps its own copies of their rules and the
+ * versions before (its watch history).
+ */
+function preAggregatedClusterRoles(): KubeObject[] {
+  const roles = [...bootstrapClusterRoles].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
+  const byName = new Map(roles.map((role) => [role.metadata.name, role]));
+  // Aggregated roles may aggregate each other (edit into admin): repeat until nothing changes.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [i, role] of roles.entries()) {
+      const rules = aggregatedRules(role, roles);
+      if (rules === undefined || sameContent(role.rules ?? [], rules)) continue;
+      roles[i] = { ...role, rules };
+      byName.set(role.metadata.name, roles[i]);
+      changed = true;
+    }
+  }
+  return bootstrapClusterRoles.map((role) => byName.get(role.metadata.name) ?? role);
+}
+
+/**
  * The default objects other parts of kube-apiserver create at start (~140), made once per
  * process and deep-frozen: every cluster shares their rules, subjects and specs (stored
  * objects are never changed in place; a write stores a new copy), so an idle cluster stays
@@ -132,7 +155,7 @@ function deepFreeze<T>(value: T): T {
 function bootstrapPolicyTemplates(): ReadonlyArray<{ resource: string; object: KubeObject }> {
   if (bootstrapPolicy) return bootstrapPolicy;
   const items: Array<{ resource: string; object: KubeObject }> = [
-    ...bootstrapClusterRoles.map((object) => ({ resource: 'clusterroles.rbac.authorization.k8s.io', object })),
+    ...preAggregatedClusterRoles().map((object) => ({ resource: 'clusterroles.rbac.authorization.k8s.io', object })),
     ...bootstrapClusterRoleBindings.map((object) => ({
       resource: 'clusterrolebindings.rbac.authorization.k8s.io',
       object,
@@ -176,7 +199,7 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
     object: {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name, uid: randomUUID(), creationTimestamp: now, labels: { 'kubernetes.io/metadata.name': name } },
+      metadata: { name, uid: newUid(), creationTimestamp: now, labels: { 'kubernetes.io/metadata.name': name } },
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     } as KubeObject,
@@ -186,7 +209,7 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
     kind: 'Node',
     metadata: {
       name: nodeName,
-      uid: randomUUID(),
+      uid: newUid(),
       creationTimestamp: now,
       labels: {
         'beta.kubernetes.io/arch': 'amd64',
@@ -236,7 +259,7 @@ function bootstrapObjects(): Array<{ resource: string; object: KubeObject }> {
     metadata: {
       name: nodeName,
       namespace: 'kube-node-lease',
-      uid: randomUUID(),
+      uid: newUid(),
       creationTimestamp: now,
       ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata.uid ?? '' }],
     },
@@ -438,7 +461,7 @@ export class EmbeddedCluster {
     const now = rfc3339();
     this.store.seed(
       bootstrapPolicyTemplates().map(({ resource, object }) => {
-        const metadata = { ...object.metadata, uid: randomUUID(), creationTimestamp: now };
+        const metadata = { ...object.metadata, uid: newUid(), creationTimestamp: now };
         const copy: KubeObject = { ...object, metadata };
         // Conditions carry this cluster's start time; everything else below the top is shared.
         const conditions = (object.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions;

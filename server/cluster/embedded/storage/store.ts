@@ -53,6 +53,32 @@ function sizeOf(object: KubeObject): number {
 }
 
 /**
+ * `next` with every part equal to the same part of `prev` replaced by prev's (same keys in the
+ * same order, same values): a new version shares what did not change with the one before it,
+ * which stays in the watch history. Stored objects are never changed in place, so this is
+ * safe; `next` must be a fresh copy (it is changed here).
+ */
+function shareUnchanged(next: unknown, prev: unknown): unknown {
+  if (next === prev || typeof next !== 'object' || next === null) return next;
+  if (typeof prev !== 'object' || prev === null || Array.isArray(next) !== Array.isArray(prev)) return next;
+  const a = next as Record<string, unknown>;
+  const b = prev as Record<string, unknown>;
+  const keys = Object.keys(a);
+  const prevKeys = Object.keys(b);
+  let same = keys.length === prevKeys.length;
+  for (const [i, key] of keys.entries()) {
+    if (!Object.hasOwn(b, key)) {
+      same = false;
+      continue;
+    }
+    const shared = shareUnchanged(a[key], b[key]);
+    a[key] = shared;
+    if (shared !== b[key] || prevKeys[i] !== key) same = false;
+  }
+  return same ? prev : next;
+}
+
+/**
  * The versioned object store of one cluster: every write bumps a single
  * resourceVersion counter (as etcd's revision does) and is published to watchers.
  * Objects handed in and out are deep-copied so callers cannot mutate stored state.
@@ -194,6 +220,7 @@ export class Store {
     const existing = bucket.get(name);
     const stored = structuredClone(object);
     stored.metadata.resourceVersion = String(this.revision + 1);
+    if (existing) shareUnchanged(stored, existing);
     const size = this.quota ? sizeOf(stored) : 0;
     this.checkQuota(resource, name, existing, size);
     if (resource === 'events' && !existing) {
@@ -234,8 +261,11 @@ export class Store {
     if (!bucket || !existing) return undefined;
     bucket.delete(name);
     this.count(resource, existing, -1);
-    const removed = structuredClone(existing);
-    removed.metadata.resourceVersion = String(++this.revision);
+    // The last version with the deletion's resourceVersion, sharing the rest with it.
+    const removed: KubeObject = {
+      ...existing,
+      metadata: { ...existing.metadata, resourceVersion: String(++this.revision) },
+    };
     this.publish({ type: 'DELETED', resource, object: removed, resourceVersion: this.revision });
     return structuredClone(removed);
   }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../server/cluster/embedded/storage/store.ts';
+import type { KubeObject } from '../../server/cluster/embedded/storage/types.ts';
+
+// A new version shares the parts that did not change with the version before it (which stays
+// in the watch history); every version must still read as it was written.
+describe('store versions', () => {
+  const pod = (phase: string, image: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
+    spec: { containers: [{ name: 'web', image }] },
+    status: { phase },
+  });
+
+  it('a status update shares the unchanged spec with the previous version, which keeps its own status', () => {
+    const store = new Store();
+    store.put('pods', pod('Pending', 'nginx:1.27'));
+    store.put('pods', pod('Running', 'nginx:1.27'));
+    const [added, modified] = store.eventsSince(1);
+    expect(added!.object.status).toEqual({ phase: 'Pending' });
+    expect(modified!.object.status).toEqual({ phase: 'Running' });
+    expect(modified!.object.spec).toBe(added!.object.spec);
+    expect(modified!.object.metadata.labels).toBe(added!.object.metadata.labels);
+    expect(modified!.object.metadata.resourceVersion).toBe('3');
+    expect(added!.object.metadata.resourceVersion).toBe('2');
+  });
+
+  it('a changed spec is not shared, and what get returns cannot change a stored version', () => {
+    const store = new Store();
+    store.put('pods', pod('Running', 'nginx:1.27'));
+    store.put('pods', pod('Running', 'nginx:1.28'));
+    const got = store.get('pods', 'shop', 'web')!;
+    (got.spec as { containers: Array<{ image: string }> }).containers[0]!.image = 'evil';
+    const [first, second] = store.eventsSince(1);
+    expect(JSON.stringify(first!.object.spec)).toBe('{"containers":[{"name":"web","image":"nginx:1.27"}]}');
+    expect(JSON.stringify(second!.object.spec)).toBe('{"containers":[{"name":"web","image":"nginx:1.28"}]}');
+    expect(second!.object.status).toBe(first!.object.status);
+  });
+
+  it('keeps the key order a write used, even when the values equal the previous version', () => {
+    const store = new Store();
+    store.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1', b: '2' } });
+    store.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { b: '2', a: '1' } });
+    expect(Object.keys(store.get('configmaps', '', 'c')!.data as object)).toEqual(['b', 'a']);
+  });
+
+  it('a deletion event carries the last content with its own resourceVersion', () => {
+    const store = new Store();
+    store.put('pods', pod('Running', 'nginx:1.27'));
+    store.delete('pods', 'shop', 'web');
+    const [added, deleted] = store.eventsSince(1);
+    expect(deleted!.type).toBe('DELETED');
+    expect(deleted!.object.metadata.resourceVersion).toBe('3');
+    expect(added!.object.metadata.resourceVersion).toBe('2');
+    expect(deleted!.object.spec).toEqual(added!.object.spec);
+  });
+});
