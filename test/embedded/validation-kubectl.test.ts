@@ -146,6 +146,54 @@ describe.skipIf(binaries.length === 0).each(binaries)('upstream validation with 
     );
   });
 
+  // Bodies are decoded into Go structs before validation: encoding/json's UnmarshalTypeError
+  // (Go struct field <innermost struct>.<JSON path>), wrapped by transformDecodeError in
+  // staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go as "... cannot be handled as ...".
+  it('refuses non-string data, label and annotation values as decoding errors (handlers/rest.go)', async () => {
+    const cm = await k.run([
+      'apply',
+      '-f',
+      await k.file(
+        'cm-number.json',
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'numbers' }, data: { a: 1 } }),
+      ),
+    ]);
+    expect(cm.code).toBe(1);
+    expect(cm.stderr).toContain(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string\n',
+    );
+    expect(cm.stderr).toMatch(/^Error from server \(BadRequest\): error when /);
+    const secretFile = await k.file(
+      'secret-bool.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: flags}\nstringData: {on: true}\n',
+    );
+    const secret = await k.run(['create', '-f', secretFile]);
+    expect(secret.stderr).toBe(
+      `Error from server (BadRequest): error when creating "${secretFile}": Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal bool into Go struct field Secret.stringData of type string\n`,
+    );
+    const data = await create('secret-data', 'apiVersion: v1\nkind: Secret\nmetadata: {name: bytes}\ndata: {a: 5}\n');
+    expect(data.stderr).toContain('json: cannot unmarshal number into Go struct field Secret.data of type []uint8\n');
+    // kubectl itself refuses top-level metadata like this before sending; other clients reach the server.
+    const labelBody = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'l', labels: { tier: 3 } } };
+    const raw = '/api/v1/namespaces/default/configmaps';
+    const label = await k.run(['create', '--raw', raw, '-f', await k.file('label.json', JSON.stringify(labelBody))]);
+    expect(label.code).toBe(1);
+    expect(label.stderr).toContain(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+    );
+    const template = await create(
+      'template-annotation',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: t}\nspec:\n  selector: {matchLabels: {app: t}}\n  template:\n    metadata: {labels: {app: t}, annotations: {replicas: 2}}\n    spec: {containers: [{name: c, image: nginx:1.27}]}\n',
+    );
+    expect(template.stderr).toContain(
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field ObjectMeta.spec.template.metadata.annotations of type string\n',
+    );
+    // Nothing was stored.
+    const listed = await k.run(['get', 'configmaps,secrets,deployments', '-o', 'name']);
+    expect(listed.stdout).not.toMatch(/numbers|flags|bytes|configmap\/l\n|deployment.apps\/t\n/);
+    expect((await k.run(['create', 'configmap', 'quoted', '--from-literal=a=1'])).code).toBe(0);
+  });
+
   it('checks label keys and values (ValidateLabels)', async () => {
     const result = await create(
       'labels',

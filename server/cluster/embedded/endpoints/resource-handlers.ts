@@ -15,6 +15,7 @@ import type { KubeObject } from '../storage/types.ts';
 import { decodeBody, mediaType, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
 import { applyPatch } from './patcher.ts';
+import { nullsToEmpty, stringMapTypeError } from './string-maps.ts';
 import { writeJson } from './response.ts';
 import { errors, StatusError, successStatus } from '../api/status.ts';
 import { toTable, type IncludeObject } from './tables.ts';
@@ -75,6 +76,9 @@ const goTypes: Record<string, string> = {
 function checkFields(ctx: ResourceContext, object: KubeObject, mode: FieldValidation): void {
   const def = ctx.def;
   if (!def.crd) {
+    const mapError = stringMapTypeError(def.kind, object);
+    if (mapError) throw cannotHandle(def, mapError);
+    nullsToEmpty(def.kind, object as unknown as Obj);
     const typeErrors = builtinTypeErrors(object, modelClassFor(def.group, def.version, def.kind));
     if (typeErrors.length) {
       const e = typeErrors[0]!;
