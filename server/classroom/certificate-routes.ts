@@ -3,6 +3,7 @@ import { isLocale, locales, type Locale } from '../../src/contracts/locales.ts';
 import { ApiError } from '../../src/contracts/protocol.ts';
 import { sendJson } from '../http/json.ts';
 import { preferredLocale } from '../http/locale-redirect.ts';
+import type { RateLimiter } from '../http/security.ts';
 import type { Certificate, ClassroomStore } from '../lab/store/types.ts';
 import { certificatePage, verificationPage, type Verdict } from './certificate-pages.ts';
 import { pageHeaders } from './html-page.ts';
@@ -18,7 +19,13 @@ export interface CertificateContext {
   titles: ModuleTitles;
   /** The origin the verification URL names (the first public URL, or the request's own). */
   origin(req: IncomingMessage): string;
+  /** PDFs made per client address (each costs some CPU), and this request's address. */
+  pdfs: RateLimiter;
+  address: string;
 }
+
+/** PDFs per client address: a class downloading theirs at once, not a loop. */
+export const pdfLimits = { burst: 30, perMinute: 30 };
 
 const perLocale = <T>(make: (l: Locale) => T) =>
   Object.fromEntries(locales.map((l) => [l, make(l)])) as Record<Locale, T>;
@@ -143,6 +150,8 @@ export async function certificateRoutes(
     const c = await ctx.certificates.verify(pdf[1]!);
     if (!c) throw new ApiError(404, 'invalid_certificate', 'No valid certificate has this id.');
     if (c.revokedAt !== null) throw new ApiError(410, 'revoked', 'This certificate was revoked.');
+    const wait = ctx.pdfs.take(ctx.address);
+    if (wait !== undefined) throw new ApiError(429, 'rate_limited', `Too many PDFs; try again in ${wait} s.`);
     const bytes = await certificatePdf({
       locale,
       name: c.name,

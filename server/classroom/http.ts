@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConnectionCounter, viaHttps, type WebSecurity } from '../http/security.ts';
+import { ConnectionCounter, RateLimiter, viaHttps, type WebSecurity } from '../http/security.ts';
 import { classRoutes, type LabControl } from './class-routes.ts';
-import { certificateRoutes, isCertificatePage } from './certificate-routes.ts';
+import { certificateRoutes, isCertificatePage, pdfLimits } from './certificate-routes.ts';
 import type { ModuleTitles } from './module-titles.ts';
 import { OidcClient, type OidcSettings } from './oidc.ts';
 import { oidcRoutes } from './oidc-routes.ts';
@@ -41,6 +41,7 @@ export function createClassroomHttp(
   const certificates = new Certificates(store, modules);
   const stopCertificates = certificates.watch();
   const oidc = options.oidc ? new OidcClient(options.oidc) : undefined;
+  const pdfs = new RateLimiter(pdfLimits.burst, pdfLimits.perMinute);
   const titles: ModuleTitles = options.titles ?? ((module) => module);
   // The first public URL (what learners and the people they show a certificate to use), else this request's.
   const origin = (req: IncomingMessage) =>
@@ -64,7 +65,13 @@ export function createClassroomHttp(
       path.startsWith('/api/certificates/') ||
       isCertificatePage(path),
     routes: async (req, res, path, who, address) =>
-      (await certificateRoutes({ store, identities, certificates, titles, origin }, req, res, path, who)) ||
+      (await certificateRoutes(
+        { store, identities, certificates, titles, origin, pdfs, address },
+        req,
+        res,
+        path,
+        who,
+      )) ||
       (await oidcRoutes({ store, identities, security, oidc }, req, res, path, who)) ||
       (await authRoutes({ store, identities, address, limits, attempts }, req, res, path, who)) ||
       classRoutes(classes, req, res, path, who),

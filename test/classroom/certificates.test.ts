@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { createAppServer } from '../../server/app.ts';
 import { createLabServer, type LabServer } from '../../server/lab/server.ts';
 import { workspacePaths } from '../../server/lab/workspace.ts';
 import { PDFDocument } from 'pdf-lib';
+import { pdfLimits } from '../../server/classroom/certificate-routes.ts';
 import { certificatesCommand } from '../../server/cli/certificates.ts';
 import { BrowserLikeClient } from '../helpers/browser-like-client.ts';
 import { pdfPageTexts } from '../helpers/pdf-text.ts';
@@ -133,6 +134,9 @@ describe('certificates', () => {
     cert = certificates[0]!;
     expect(cert).toMatchObject({ module: 'threat-model', name: 'grad', moduleTitle: titles });
     expect(cert.verifyUrl).toBe(`${base}/verify/${cert.verificationId}`);
+    // The signing key lives in the database only, which is its owner's alone (no learner uid reads it).
+    const { mode } = await stat(join(dir, 'data', 'lab.sqlite'));
+    expect(mode & 0o077).toBe(0);
 
     // Anyone can verify it, signed in or not: as JSON, and as a page in the reader's language.
     const verified = await stranger().request('GET', cert.verifyApi);
@@ -253,6 +257,21 @@ describe('certificates', () => {
     const listed = (await learner.request('GET', '/api/certificates')).json.certificates as Described[];
     expect(listed).toMatchObject([{ module: 'threat-model', name: 'early-bird' }]);
     expect((await stranger().request('GET', listed[0]!.verifyApi)).json).toMatchObject({ valid: true });
+  });
+
+  it('makes PDFs for one address at a bounded rate', async () => {
+    const [listed] = (await (async () => {
+      const learner = new BrowserLikeClient(base);
+      await learner.request('GET', '/api/auth/me');
+      await learner.request('POST', '/api/auth/signin', { login: 'early-bird', password: 'early bird password' });
+      return (await learner.request('GET', '/api/certificates')).json.certificates;
+    })()) as Described[];
+    const statuses: number[] = [];
+    for (let i = 0; i < pdfLimits.burst + 5 && !statuses.includes(429); i++)
+      statuses.push((await fetch(`${base}${listed!.pdfUrl.en}`)).status);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(pdfLimits.burst);
   });
 
   it('is listed and revoked with `labs certificates`', async () => {
