@@ -25,6 +25,8 @@ export interface RosterRow {
   quizzesAnswered: number;
   quizzesRight: number;
   quizzesRightFirstTry: number;
+  /** Per module with any lesson read or quiz answered (exercises are per lab, above). */
+  modules: Array<{ module: string; lessonsRead: number; quizzesAnswered: number; quizzesRight: number }>;
   liveSession: { id: string; labId: string; state: string; createdAt: string } | null;
 }
 
@@ -48,6 +50,18 @@ async function row(store: ClassroomStore, sessions: LearnerSessions, member: Acc
     if (p.solutionShown) entry.solutionsShown++;
     labs.set(p.lab, entry);
   }
+  const modules = new Map<string, RosterRow['modules'][number]>();
+  const moduleEntry = (module: string) => {
+    const entry = modules.get(module) ?? { module, lessonsRead: 0, quizzesAnswered: 0, quizzesRight: 0 };
+    modules.set(module, entry);
+    return entry;
+  };
+  for (const l of lessons) moduleEntry(l.module).lessonsRead++;
+  for (const q of quizzes) {
+    const entry = moduleEntry(q.module);
+    if (q.attempts > 0) entry.quizzesAnswered++;
+    if (q.right) entry.quizzesRight++;
+  }
   const live = sessions.sessionsOf(member.learnerId)[0];
   return {
     accountId: member.id,
@@ -63,6 +77,7 @@ async function row(store: ClassroomStore, sessions: LearnerSessions, member: Acc
     quizzesAnswered: quizzes.filter((q) => q.attempts > 0).length,
     quizzesRight: quizzes.filter((q) => q.right).length,
     quizzesRightFirstTry: quizzes.filter((q) => q.rightFirstTry).length,
+    modules: [...modules.values()],
     liveSession: live ? { id: live.id, labId: live.labId, state: live.state, createdAt: live.createdAt } : null,
   };
 }

@@ -76,6 +76,11 @@ export const classroomStrings = {
     'class.quizzes': 'Cuestionarios respondidos',
     'class.quizzesCell': '{n} ({right} bien)',
     'class.session': 'Sesión',
+    'class.detail': 'Por módulo',
+    'class.detailSummary': 'Ver por módulo',
+    'class.detailNone': 'Nada todavía.',
+    'class.moduleLine':
+      '{module}: ejercicios {passed}/{total} · lecciones {lessons} · cuestionarios {quizzes} ({right} bien) · pistas {hints} · soluciones {solutions}',
     'class.actions': 'Acciones',
     'class.live': 'En marcha: {lab}',
     'class.noSession': 'Ninguna',
@@ -192,6 +197,11 @@ export const classroomStrings = {
     'class.quizzes': 'Quizzes answered',
     'class.quizzesCell': '{n} ({right} right)',
     'class.session': 'Session',
+    'class.detail': 'Per module',
+    'class.detailSummary': 'See per module',
+    'class.detailNone': 'Nothing yet.',
+    'class.moduleLine':
+      '{module}: exercises {passed}/{total} · lessons {lessons} · quizzes {quizzes} ({right} right) · hints {hints} · solutions {solutions}',
     'class.actions': 'Actions',
     'class.live': 'Live: {lab}',
     'class.noSession': 'None',

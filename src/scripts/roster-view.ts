@@ -3,7 +3,9 @@
 export interface RosterLearner {
   accountId: string;
   username: string;
-  labs: Array<{ lab: string; passed: number }>;
+  labs: Array<{ lab: string; passed: number; hintsShown: number; solutionsShown: number }>;
+  /** Lessons and quizzes per module (absent from servers that do not record them). */
+  modules?: Array<{ module: string; lessonsRead: number; quizzesAnswered: number; quizzesRight: number }>;
   hintsShown: number;
   solutionsShown: number;
   timeSpentMs: number;
@@ -82,6 +84,13 @@ export class RosterView {
     for (const m of this.modules) row.append(this.cell(`module`, m.slug));
     for (const key of optional) row.append(this.cell(key));
     for (const key of ['hints', 'solutions', 'time', 'session']) row.append(this.cell(key));
+    const detail = this.cell('detail');
+    const box = document.createElement('details');
+    const summary = document.createElement('summary');
+    summary.textContent = this.text('class.detailSummary');
+    box.append(summary, document.createElement('ul'));
+    detail.append(box);
+    row.append(detail);
     const buttons = this.cell('actions');
     for (const action of actions) {
       const button = document.createElement('button');
@@ -97,6 +106,38 @@ export class RosterView {
     row.append(buttons);
     this.rows.set(learner.accountId, row);
     return row;
+  }
+
+  /** Per module, one line of everything the learner did there; only modules with something. */
+  private fillDetail(row: HTMLTableRowElement, learner: RosterLearner): void {
+    const lines = this.modules.flatMap((m, i) => {
+      const labs = learner.labs.filter((l) => m.labs.includes(l.lab));
+      const sum = (pick: (l: RosterLearner['labs'][number]) => number) => labs.reduce((n, l) => n + pick(l), 0);
+      const own = learner.modules?.find((x) => x.module === m.slug);
+      const counts = {
+        module: this.text('class.moduleShort', { n: i + 1 }),
+        passed: sum((l) => l.passed),
+        total: m.total,
+        lessons: own?.lessonsRead ?? 0,
+        quizzes: own?.quizzesAnswered ?? 0,
+        right: own?.quizzesRight ?? 0,
+        hints: sum((l) => l.hintsShown),
+        solutions: sum((l) => l.solutionsShown),
+      };
+      const any = counts.passed + counts.lessons + counts.quizzes + counts.hints + counts.solutions > 0;
+      return any ? [this.text('class.moduleLine', counts)] : [];
+    });
+    const list = row.querySelector<HTMLUListElement>('td.detail ul')!;
+    const now = (lines.length ? lines : [this.text('class.detailNone')]).join('\n');
+    if (list.dataset.lines === now) return;
+    list.dataset.lines = now;
+    list.replaceChildren(
+      ...now.split('\n').map((line) => {
+        const item = document.createElement('li');
+        item.textContent = line;
+        return item;
+      }),
+    );
   }
 
   private cell(key: string, module?: string): HTMLTableCellElement {
@@ -125,6 +166,7 @@ export class RosterView {
         '.quizzesAnswered',
         this.text('class.quizzesCell', { n: learner.quizzesAnswered, right: learner.quizzesRight }),
       );
+    this.fillDetail(row, learner);
     set('.hints', String(learner.hintsShown));
     set('.solutions', String(learner.solutionsShown));
     set('.time', this.text('class.minutes', { n: Math.round(learner.timeSpentMs / 60_000) }));

@@ -163,6 +163,15 @@ describe('a class in real Chromium', () => {
     await expect.poll(() => row('mia').locator('td.lessonsRead').textContent(), { timeout: 10_000 }).toBe('1');
     expect(await row('mia').locator('td.quizzesAnswered').textContent()).toBe('1 (1 right)');
     expect(await row('leo').locator('td.lessonsRead').textContent()).toBe('0');
+    // Per module, on demand: Leo's exercise, Mia's lesson and quiz, each under M1.
+    await row('mia').locator('td.detail summary').click();
+    expect(await row('mia').locator('td.detail li').allTextContents()).toEqual([
+      expect.stringMatching(/^M1: exercises 0\/\d+ · lessons 1 · quizzes 1 \(1 right\) · hints 0 · solutions 0$/),
+    ]);
+    await row('leo').locator('td.detail summary').click();
+    expect(await row('leo').locator('td.detail li').allTextContents()).toEqual([
+      expect.stringMatching(/^M1: exercises 1\/\d+ · lessons 0 · quizzes 0 \(0 right\) · hints 0 · solutions 0$/),
+    ]);
     expect(await teacher.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
     // The CSV the page links to has both learners with their counts.

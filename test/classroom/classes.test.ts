@@ -201,6 +201,11 @@ describe('classes', () => {
     expect(leoRow.labs).toEqual([
       { lab: 'security-basics', passed: 1, attempted: 1, hintsShown: 0, solutionsShown: 0 },
     ]);
+    // Per module: what the lessons and quizzes add (the exercises are per lab, above).
+    expect(leoRow.modules).toEqual([{ module: 'threat-model', lessonsRead: 1, quizzesAnswered: 1, quizzesRight: 1 }]);
+    expect(live.learners.find((l) => l.username === 'mia')!.modules).toEqual([
+      { module: 'threat-model', lessonsRead: 0, quizzesAnswered: 1, quizzesRight: 1 },
+    ]);
 
     const csv = await ana.client.request('GET', `/api/classes/${klass.id}/roster.csv`);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
