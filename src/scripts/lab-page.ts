@@ -87,7 +87,9 @@ function renderTimer(): void {
   timer.text.textContent = text(key, { time: duration(left) }) + note;
   timer.extend.textContent = text('lab.extend', { n: session.extendMinutes });
   // While the idle limit comes first, activity is what keeps the lab: Extend would add nothing visible.
-  timer.extend.hidden = session.extensionsLeft <= 0 || session.expiresBecause === 'idle';
+  // Out of sight but keeping its room, so the instructions below never move.
+  const noExtend = session.extensionsLeft <= 0 || session.expiresBecause === 'idle';
+  timer.extend.style.visibility = noExtend ? 'hidden' : '';
   timer.box.classList.add('shown');
   timer.box.classList.toggle('low', left <= warnAt[0]! * 60_000);
   for (const mark of warnAt) {
