@@ -306,7 +306,9 @@ function renderResult(result: ExerciseResult): Node[] {
   for (const r of result.results) {
     const li = markdownElement('li', r.message, `check-result ${r.passed ? 'ok' : 'ko'}`);
     if (r.diff)
-      li.append(Object.assign(document.createElement('pre'), { className: 'check-diff', textContent: r.diff }));
+      li.append(
+        Object.assign(document.createElement('pre'), { className: 'check-diff', textContent: r.diff, tabIndex: 0 }),
+      );
     list.append(li);
   }
   const summary = Object.assign(document.createElement('p'), {
@@ -335,7 +337,8 @@ function renderSolution(solution: SolutionResult): Node[] {
     const figure = Object.assign(document.createElement('figure'), { className: 'solution-block' });
     const caption = document.createElement('figcaption');
     caption.append(...inlineMarkdown(title), ' ', copyButton(content, title.replaceAll('`', '')));
-    const pre = document.createElement('pre');
+    // Scrolls sideways for long lines: focusable, so keyboard users can scroll it too.
+    const pre = Object.assign(document.createElement('pre'), { tabIndex: 0 });
     pre.append(Object.assign(document.createElement('code'), { textContent: content }));
     figure.append(caption, pre);
     return figure;
@@ -367,8 +370,7 @@ function renderApplied(result: ApplyResult): Node[] {
     className: 'apply-summary failed',
     textContent: text('exercise.applyFailed', { code: failed.exitCode }),
   });
-  const pre = document.createElement('pre');
-  pre.className = 'check-diff';
+  const pre = Object.assign(document.createElement('pre'), { className: 'check-diff', tabIndex: 0 });
   pre.append(Object.assign(document.createElement('code'), { textContent: `$ ${failed.command}\n${failed.output}` }));
   return [why, pre];
 }

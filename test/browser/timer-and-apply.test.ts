@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../src/contracts/protocol.ts';
 import { useLabServerAndChromium } from '../helpers/lab-browser.ts';
@@ -44,6 +46,7 @@ const strings = {
   },
 };
 const prompt = /learner:~\$[\s\u00a0]*$/m;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe.each(['es', 'en'] as const)('session timer and applying a solution in real Chromium (/%s/)', (locale) => {
   const s = strings[locale];
@@ -52,7 +55,7 @@ describe.each(['es', 'en'] as const)('session timer and applying a solution in r
     const context = await env.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${env.server.url}${locale}/labs/security-basics/`);
-    await page.locator('.lab-status-text', { hasText: s.ready }).waitFor({ timeout: 30_000 });
+    await page.locator('.lab-status-text', { hasText: s.ready }).waitFor({ timeout: 45_000 });
     const id = await page.evaluate(() => localStorage.getItem('lab-session:security-basics'));
     const session = async () =>
       (await (await page.request.get(`${env.server.url}api/sessions/${id}`)).json()) as SessionInfo;
@@ -99,7 +102,7 @@ describe.each(['es', 'en'] as const)('session timer and applying a solution in r
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(`${env.server.url}${locale}/labs/harden-deployment/`);
-    await page.locator('.lab-status-text', { hasText: s.ready }).waitFor({ timeout: 30_000 });
+    await page.locator('.lab-status-text', { hasText: s.ready }).waitFor({ timeout: 45_000 });
     await waitForTerminal(page, prompt);
     const section = page.locator('.exercise[data-exercise="restricted-pods"]');
     await section.getByRole('button', { name: s.solution }).click();
@@ -117,4 +120,37 @@ describe.each(['es', 'en'] as const)('session timer and applying a solution in r
       .waitFor({ timeout: 10_000 });
     await context.close();
   }, 120_000);
+});
+
+describe.each(['light', 'dark'] as const)('the timer and an applied solution under axe (%s)', (colorScheme) => {
+  it('has no serious or critical violations', async () => {
+    const context = await env.browser.newContext({ colorScheme });
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${env.server.url}es/labs/harden-deployment/`);
+    await page.locator('.lab-timer.shown .lab-extend').waitFor({ timeout: 45_000 });
+    const section = page.locator('.exercise[data-exercise="restricted-pods"]');
+    await section.locator('.exercise-solution').click();
+    await section.locator('.exercise-apply').click();
+    await section.locator('.apply-summary').waitFor({ timeout: 60_000 });
+    await page.addScriptTag({ content: axeSource });
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (
+              ctx: Document,
+              opts: object,
+            ) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run(document, { resultTypes: ['violations'] });
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 90_000);
 });
