@@ -42,9 +42,17 @@ export const classroomApi = {
     call<{ class: ClassView }>('POST', '/api/classes', body),
   join: (code: string) => call<{ class: ClassView }>('POST', '/api/classes/join', { code }),
   resetPassword: (classId: string, accountId: string, password: string) =>
-    call<unknown>('POST', `/api/classes/${classId}/learners/${accountId}/password`, { password }),
+    call<unknown>(
+      'POST',
+      `/api/classes/${encodeURIComponent(classId)}/learners/${encodeURIComponent(accountId)}/password`,
+      { password },
+    ),
   session: (classId: string, accountId: string, action: 'extend' | 'reset' | 'end') =>
-    call<unknown>('POST', `/api/classes/${classId}/learners/${accountId}/session/${action}`, {}),
+    call<unknown>(
+      'POST',
+      `/api/classes/${encodeURIComponent(classId)}/learners/${encodeURIComponent(accountId)}/session/${action}`,
+      {},
+    ),
 };
 
 /** A page's config (data-config on its root): its locale and the strings its script shows. */
