@@ -104,6 +104,37 @@ describe.skipIf(!binary)('admission through real kubectl 1.32', () => {
     expect(deploy.stdout).toBe('deployment.apps/web created\n');
   });
 
+  // staging/src/k8s.io/pod-security-admission/admission/admission.go: ValidatePod allows an
+  // UPDATE that isSignificantPodUpdate finds nothing in (images, containers, ephemeral ones);
+  // ValidatePodController has no such short-circuit, so a workload warns on every update.
+  it('re-checks a pod update only when an image changes, a workload on every update', async () => {
+    await k.run(['create', 'namespace', 'updates']);
+    await k.run(['label', 'namespace', 'updates', 'pod-security.kubernetes.io/warn=restricted']);
+    await k.run(['apply', '-n', 'updates', '-f', await k.file('plain.yaml', pod('plain', 'nginx:1.27'))]);
+    const labelled = await k.run(['label', 'pod', 'plain', '-n', 'updates', 'tier=web']);
+    expect(labelled.stderr).toBe('');
+    expect(labelled.stdout).toBe('pod/plain labeled\n');
+    const image = await k.run(['set', 'image', 'pod/plain', '-n', 'updates', 'app=nginx:1.28']);
+    expect(image.stderr).toMatch(
+      /^Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
+    );
+    await k.run(['create', 'deployment', 'shop', '-n', 'updates', '--image=nginx:1.27']);
+    const workload = await k.run(['label', 'deployment', 'shop', '-n', 'updates', 'tier=web']);
+    expect(workload.stderr).toMatch(
+      /^Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
+    );
+    expect(workload.stdout).toBe('deployment.apps/shop labeled\n');
+
+    // Enforce: a pod admitted before the namespace was tightened keeps taking metadata updates.
+    await k.run(['label', 'namespace', 'updates', 'pod-security.kubernetes.io/enforce=restricted']);
+    expect((await k.run(['annotate', 'pod', 'plain', '-n', 'updates', 'note=kept'])).stdout).toBe(
+      'pod/plain annotated\n',
+    );
+    const denied = await k.run(['set', 'image', 'pod/plain', '-n', 'updates', 'app=nginx:1.29']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('pods "plain" is forbidden: violates PodSecurity "restricted:latest": ');
+  });
+
   it('warns about existing pods when a namespace is tightened, and rejects bad labels', async () => {
     const out = await k.run(['label', 'namespace', 'watched', 'pod-security.kubernetes.io/enforce=restricted']);
     expect(out.stderr).toContain(

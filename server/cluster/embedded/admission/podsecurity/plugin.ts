@@ -37,11 +37,36 @@ function podView(template: unknown): PodView | undefined {
   return { metadata: (t.metadata ?? {}) as PodView['metadata'], spec: (t.spec ?? {}) as Obj };
 }
 
-function images(pod: KubeObject | undefined): string {
-  const spec = (pod?.spec ?? {}) as Obj;
-  return JSON.stringify(
-    ['initContainers', 'containers', 'ephemeralContainers'].map((k) => ((spec[k] as Obj[]) ?? []).map((c) => c.image)),
-  );
+const seccompContainerAnnotation = 'container.seccomp.security.alpha.kubernetes.io/';
+
+/**
+ * Whether a pod update is re-checked, as pod-security-admission's isSignificantPodUpdate
+ * decides: a container or init container added or removed, an image changed (or the
+ * container's legacy seccomp annotation), an ephemeral container added or its image changed.
+ * Other updates (labels, annotations, status) are always allowed.
+ */
+function significantPodUpdate(pod: KubeObject, old: KubeObject | undefined): boolean {
+  if (!old) return true;
+  const spec = (pod.spec ?? {}) as Obj;
+  const oldSpec = (old.spec ?? {}) as Obj;
+  const annotations = pod.metadata.annotations ?? {};
+  const oldAnnotations = old.metadata.annotations ?? {};
+  const list = (s: Obj, key: string) => (Array.isArray(s[key]) ? (s[key] as Obj[]) : []);
+  const changed = (c: Obj, o: Obj) => {
+    const key = `${seccompContainerAnnotation}${String(c.name ?? '')}`;
+    return c.image !== o.image || annotations[key] !== oldAnnotations[key];
+  };
+  for (const key of ['containers', 'initContainers']) {
+    const now = list(spec, key);
+    const before = list(oldSpec, key);
+    if (now.length !== before.length) return true;
+    if (now.some((c, i) => changed(c, before[i]!))) return true;
+  }
+  const oldEphemeral = list(oldSpec, 'ephemeralContainers');
+  return list(spec, 'ephemeralContainers').some((c) => {
+    const o = oldEphemeral.find((e) => e.name === c.name);
+    return !o || changed(c, o);
+  });
 }
 
 /**
@@ -72,13 +97,7 @@ export class PodSecurityAdmission implements AdmissionPlugin {
       if (attrs.subresource && attrs.subresource !== 'ephemeralcontainers') return;
       const pod = podView(attrs.object)!;
       if (this.exemptions.runtimeClasses?.includes(String(pod.spec.runtimeClassName ?? ''))) return;
-      // Updates that change neither images nor ephemeral containers are not re-checked.
-      if (
-        attrs.operation === 'UPDATE' &&
-        attrs.subresource !== 'ephemeralcontainers' &&
-        images(attrs.object) === images(attrs.oldObject)
-      )
-        return;
+      if (attrs.operation === 'UPDATE' && !significantPodUpdate(attrs.object, attrs.oldObject)) return;
       const enforced = evaluatePod(pod, policy.enforce);
       if (enforced.length) {
         throw errors.forbidden(
@@ -96,11 +115,8 @@ export class PodSecurityAdmission implements AdmissionPlugin {
     if (!path || attrs.subresource) return;
     const template = podView(dig(attrs.object, path));
     if (!template) return;
-    if (
-      attrs.operation === 'UPDATE' &&
-      JSON.stringify(dig(attrs.object, path)) === JSON.stringify(dig(attrs.oldObject, path))
-    )
-      return;
+    // Unlike pods, workloads are checked on every update, template changed or not
+    // (ValidatePodController has no such short-circuit): a label change warns again.
     const warned = evaluatePod(template, policy.warn);
     if (warned.length)
       attrs.warnings.push(`would violate PodSecurity "${display(policy.warn)}": ${describeFailures(warned)}`);
