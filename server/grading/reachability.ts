@@ -38,9 +38,22 @@ export interface PairVerdict {
   verdict: Verdict;
 }
 
+/** The source pods asked for (the feedback names them in the learner's language). */
+export type SourceWanted = { pod: string } | { selector: Record<string, string> };
+
+/** Why there is nothing to connect to, for feedback in the learner's language. */
+export type MissingDestination =
+  | { reason: 'service'; service: string }
+  | { reason: 'service-port'; service: string; port: string }
+  | { reason: 'no-selector'; service: string }
+  | { reason: 'no-ready-pods'; service: string }
+  | { reason: 'pod'; pod: string }
+  | { reason: 'cluster-name'; host: string }
+  | { reason: 'none' };
+
 export type Reach =
-  | { kind: 'no-source'; namespace: string; what: string }
-  | { kind: 'no-destination'; what: string }
+  | { kind: 'no-source'; namespace: string; source: SourceWanted }
+  | { kind: 'no-destination'; missing: MissingDestination }
   | { kind: 'dns-blocked'; source: PodPeer; policies: string[] }
   | { kind: 'checked'; pairs: PairVerdict[] };
 
@@ -123,16 +136,17 @@ async function serviceDestinations(
   name: string,
   port: number,
   protocol: Protocol,
-): Promise<Destination[] | string> {
+): Promise<Destination[] | MissingDestination> {
+  const service = `${namespace}/${name}`;
   const svc = await getJson(api, `/api/v1/namespaces/${namespace}/services/${name}`);
-  if (!svc) return `service ${namespace}/${name}`;
+  if (!svc) return { reason: 'service', service };
   const spec = (svc.spec ?? {}) as Obj;
   const servicePort = ((spec.ports as Obj[] | undefined) ?? []).find(
     (p) => p.port === port && String(p.protocol ?? 'TCP') === protocol,
   );
-  if (!servicePort) return `port ${protocol} ${port} of service ${namespace}/${name}`;
+  if (!servicePort) return { reason: 'service-port', service, port: `${protocol} ${port}` };
   const selector = (spec.selector ?? {}) as Record<string, string>;
-  if (Object.keys(selector).length === 0) return `pods behind service ${namespace}/${name} (it has no selector)`;
+  if (Object.keys(selector).length === 0) return { reason: 'no-selector', service };
   const pods = (await list(api, `/api/v1/namespaces/${namespace}/pods`)).filter(
     (p) => isRunning(p) && isReady(p) && selects({ matchLabels: selector }, meta(p).labels),
   );
@@ -142,7 +156,7 @@ async function serviceDestinations(
     const resolved = targetPort(peer, servicePort);
     if (resolved !== undefined) out.push({ peer, label: `${peer.namespace}/${peer.name}`, port: resolved });
   }
-  return out.length ? out : `ready pods behind service ${namespace}/${name}`;
+  return out.length ? out : { reason: 'no-ready-pods', service };
 }
 
 /** Evaluates from → to on port/protocol for every source pod and every destination backend. */
@@ -170,17 +184,17 @@ export async function evaluateReach(
     )
     .map(toPeer)
     .filter((p) => p.ips.length > 0);
-  const fromWhat = from.pod ? `pod ${fromNamespace}/${from.pod}` : `pods with ${JSON.stringify(from.selector ?? {})}`;
-  if (sources.length === 0) return { kind: 'no-source', namespace: fromNamespace, what: fromWhat };
+  const source: SourceWanted = from.pod ? { pod: `${fromNamespace}/${from.pod}` } : { selector: from.selector ?? {} };
+  if (sources.length === 0) return { kind: 'no-source', namespace: fromNamespace, source };
 
-  let destinations: Destination[] | string;
+  let destinations: Destination[] | MissingDestination;
   const namespace = to.namespace ?? fromNamespace;
   if (to.pod) {
     const pod = await getJson(api, `/api/v1/namespaces/${namespace}/pods/${to.pod}`);
     const peer = pod && isRunning(pod) ? toPeer(pod) : undefined;
     destinations = peer?.ips.length
       ? [{ peer, label: `${namespace}/${to.pod}`, port }]
-      : `running pod ${namespace}/${to.pod}`;
+      : { reason: 'pod', pod: `${namespace}/${to.pod}` };
   } else if (to.service) {
     destinations = await serviceDestinations(api, namespace, to.service, port, protocol);
   } else if (to.ip || (to.host && isIP(to.host))) {
@@ -208,11 +222,11 @@ export async function evaluateReach(
     const svc = serviceOfName(to.host, fromNamespace);
     destinations = svc
       ? await serviceDestinations(api, svc.namespace, svc.name, port, protocol)
-      : `a cluster name for ${to.host}`;
+      : { reason: 'cluster-name', host: to.host };
   } else {
-    destinations = 'a destination (pod, service, host or ip)';
+    destinations = { reason: 'none' };
   }
-  if (typeof destinations === 'string') return { kind: 'no-destination', what: destinations };
+  if (!Array.isArray(destinations)) return { kind: 'no-destination', missing: destinations };
   const pairs: PairVerdict[] = [];
   for (const source of sources) {
     for (const d of destinations) {
@@ -228,6 +242,7 @@ export async function evaluateReach(
   return { kind: 'checked', pairs };
 }
 
-export function describeRule(rule: RuleMatch | undefined): string {
-  return rule ? `${rule.policy} (${rule.direction.toLowerCase()} rule ${rule.index + 1})` : '';
+/** The policy and the 1-based number of the rule that lets traffic through, for feedback. */
+export function describeRule(rule: RuleMatch | undefined): { policy: string; index: number } {
+  return rule ? { policy: rule.policy, index: rule.index + 1 } : { policy: '', index: 0 };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { protocols, type Protocol } from '../../netpol/connections.ts';
 import { defineCheck, type Say } from '../plugin.ts';
-import { describeRule, evaluateReach, type PairVerdict, type Reach } from '../reachability.ts';
+import { describeRule, evaluateReach, type MissingDestination, type PairVerdict, type Reach } from '../reachability.ts';
 import { sendTraffic } from '../reachability-traffic.ts';
 
 const name = z.string().min(1);
@@ -33,7 +33,16 @@ export default defineCheck({
   messages: {
     es: {
       noSource: 'No hay ningún pod en ejecución ({what}) en el namespace {namespace} desde el que enviar tráfico.',
-      noDestination: 'No hay a qué conectar: falta {what}.',
+      sourcePod: 'el pod {pod}',
+      sourceSelector: 'pods con las etiquetas {labels}',
+      noDestination: 'No hay a qué conectar: {what}.',
+      missingService: 'no existe el Service {service}',
+      missingServicePort: 'el Service {service} no tiene el puerto {port}',
+      missingSelector: 'el Service {service} no tiene selector, así que no hay pods detrás',
+      missingReadyPods: 'no hay pods listos (Ready) detrás del Service {service}',
+      missingPod: 'no hay ningún pod {pod} en ejecución',
+      missingClusterName: '{host} no es un nombre del clúster',
+      missingAny: 'falta el destino (un pod, un Service, un nombre o una IP)',
       passAllowed: '{from} llega a {to} por {port}.',
       passBlocked: '{from} no llega a {to} por {port}: {why}.',
       wantAllowed: '{from} no llega a {to} por {port}, y debería: {why}.',
@@ -43,8 +52,8 @@ export default defineCheck({
       dns: 'la resolución de nombres falla: las políticas de Egress de {subject} ({policies}) no permiten UDP 53 hacia CoreDNS (kube-system, k8s-app=kube-dns)',
       openIngress: 'ninguna NetworkPolicy selecciona {subject} para Ingress, así que acepta todo',
       openEgress: 'ninguna NetworkPolicy selecciona {subject} para Egress, así que puede salir a cualquier destino',
-      ruleIngress: '{rule} permite la entrada',
-      ruleEgress: '{rule} permite la salida',
+      ruleIngress: 'la regla {index} de Ingress de {policy} permite la entrada',
+      ruleEgress: 'la regla {index} de Egress de {policy} permite la salida',
       traffic:
         'El tráfico real de {from} a {to} por {port} {observed}, al contrario de lo que dicen las NetworkPolicies: ¿aplica el CNI las NetworkPolicies? Salida de nc: {output}',
       reached: 'llegó',
@@ -53,7 +62,16 @@ export default defineCheck({
     },
     en: {
       noSource: 'There is no running pod ({what}) in namespace {namespace} to send traffic from.',
-      noDestination: 'Nothing to connect to: no {what}.',
+      sourcePod: 'pod {pod}',
+      sourceSelector: 'pods labelled {labels}',
+      noDestination: 'Nothing to connect to: {what}.',
+      missingService: 'there is no Service {service}',
+      missingServicePort: 'Service {service} has no port {port}',
+      missingSelector: 'Service {service} has no selector, so no pods are behind it',
+      missingReadyPods: 'no ready pods are behind Service {service}',
+      missingPod: 'there is no running pod {pod}',
+      missingClusterName: '{host} is not a cluster name',
+      missingAny: 'no destination is given (a pod, a Service, a name or an IP)',
       passAllowed: '{from} reaches {to} on {port}.',
       passBlocked: '{from} cannot reach {to} on {port}: {why}.',
       wantAllowed: '{from} cannot reach {to} on {port}, but should: {why}.',
@@ -62,8 +80,8 @@ export default defineCheck({
       dns: 'name resolution fails: the Egress policies of {subject} ({policies}) allow no UDP 53 to CoreDNS (kube-system, k8s-app=kube-dns)',
       openIngress: 'no NetworkPolicy selects {subject} for Ingress, so it accepts everything',
       openEgress: 'no NetworkPolicy selects {subject} for Egress, so it may connect anywhere',
-      ruleIngress: '{rule} allows the ingress',
-      ruleEgress: '{rule} allows the egress',
+      ruleIngress: '{policy} (ingress rule {index}) allows the ingress',
+      ruleEgress: '{policy} (egress rule {index}) allows the egress',
       traffic:
         'Real traffic from {from} to {to} on {port} {observed}, the opposite of what the NetworkPolicies say: is the CNI enforcing NetworkPolicy? nc said: {output}',
       reached: 'got through',
@@ -120,7 +138,16 @@ export default defineCheck({
 
 type Keys =
   | 'noSource'
+  | 'sourcePod'
+  | 'sourceSelector'
   | 'noDestination'
+  | 'missingService'
+  | 'missingServicePort'
+  | 'missingSelector'
+  | 'missingReadyPods'
+  | 'missingPod'
+  | 'missingClusterName'
+  | 'missingAny'
   | 'passAllowed'
   | 'passBlocked'
   | 'wantAllowed'
@@ -152,15 +179,34 @@ function whyAllowed(pair: PairVerdict, say: Say<Keys>): string {
   const { egress, ingress } = pair.verdict;
   const parts = [
     ingress.policies.length
-      ? say('ruleIngress', { rule: describeRule(ingress.allowedBy) })
+      ? say('ruleIngress', describeRule(ingress.allowedBy))
       : pair.destination.kind === 'pod'
         ? say('openIngress', { subject: pair.label })
         : '',
     egress.policies.length
-      ? say('ruleEgress', { rule: describeRule(egress.allowedBy) })
+      ? say('ruleEgress', describeRule(egress.allowedBy))
       : say('openEgress', { subject: podName(pair.source) }),
   ];
   return parts.filter(Boolean).join('; ');
+}
+
+function missingDestination(missing: MissingDestination, say: Say<Keys>): string {
+  switch (missing.reason) {
+    case 'service':
+      return say('missingService', missing);
+    case 'service-port':
+      return say('missingServicePort', missing);
+    case 'no-selector':
+      return say('missingSelector', missing);
+    case 'no-ready-pods':
+      return say('missingReadyPods', missing);
+    case 'pod':
+      return say('missingPod', missing);
+    case 'cluster-name':
+      return say('missingClusterName', missing);
+    case 'none':
+      return say('missingAny');
+  }
 }
 
 function describeTo(to: Record<string, string | undefined>): string {
@@ -175,8 +221,15 @@ export function judge(
   protocol: Protocol,
   say: Say<Keys>,
 ): { passed: boolean; message: string } {
-  if (reach.kind === 'no-source') return { passed: false, message: say('noSource', reach) };
-  if (reach.kind === 'no-destination') return { passed: false, message: say('noDestination', reach) };
+  if (reach.kind === 'no-source') {
+    const what =
+      'pod' in reach.source
+        ? say('sourcePod', { pod: reach.source.pod })
+        : say('sourceSelector', { labels: JSON.stringify(reach.source.selector) });
+    return { passed: false, message: say('noSource', { what, namespace: reach.namespace }) };
+  }
+  if (reach.kind === 'no-destination')
+    return { passed: false, message: say('noDestination', { what: missingDestination(reach.missing, say) }) };
   const port = `${protocol} ${check.port}`;
   const to = describeTo(check.to);
   if (reach.kind === 'dns-blocked') {
