@@ -518,4 +518,26 @@ describe('runChecks', () => {
       ['file', false, 'The file nothing.txt was not found.'],
     ]);
   });
+
+  it('says a repeated result once: several asserts on one object, one line each way', async () => {
+    const assert = (data: Record<string, string>): Check => ({
+      kind: 'assert',
+      object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings', data },
+    });
+    const checks = [assert({ mode: 'strict' }), assert({ level: '3' }), assert({ mode: 'strict', level: '3' })];
+    for (const locale of ['es', 'en'] as const) {
+      const { passed, results } = await runChecks(checks, ctx(locale));
+      expect(passed).toBe(true);
+      expect(results.map((r) => r.message)).toEqual([
+        locale === 'es' ? 'ConfigMap shop/settings está como se espera.' : 'ConfigMap shop/settings is as expected.',
+      ]);
+    }
+    // A failure after passes still shows, and different results all stay.
+    const { passed, results } = await runChecks([...checks, assert({ mode: 'lax' })], ctx('en'));
+    expect(passed).toBe(false);
+    expect(results.map((r) => [r.passed, r.message])).toEqual([
+      [true, 'ConfigMap shop/settings is as expected.'],
+      [false, 'ConfigMap shop/settings is not as expected:'],
+    ]);
+  });
 });
