@@ -61,11 +61,18 @@ export function createStaticHandler(root: string) {
       }
       return sendFile(req, res, index, 200);
     }
-    return send404(res, root);
+    return send404(res, root, pathname);
   };
 }
 
-async function send404(res: ServerResponse, root: string): Promise<void> {
+/** Locales with their own not-found page (built from src/pages/[locale]/404.astro). */
+const localized404 = /^\/(es|en)(?:\/|$)/;
+
+/** The not-found page in the URL's locale (/es/…, /en/…), else the bilingual one. */
+async function send404(res: ServerResponse, root: string, pathname = '/'): Promise<void> {
+  const locale = localized404.exec(pathname)?.[1];
+  const localized = locale ? join(root, locale, '404', 'index.html') : undefined;
+  if (localized && (await isFile(localized))) return sendFile(null, res, localized, 404);
   const page = join(root, '404.html');
   if (await isFile(page)) return sendFile(null, res, page, 404);
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

@@ -57,6 +57,26 @@ describe('server/main.ts', () => {
     expect((await fetch(`${server.url}%E0%A4%A`)).status).toBe(404);
   });
 
+  it('answers a missing page under /es/ and /en/ with the 404 page of that locale', async () => {
+    const es = await fetch(`${server.url}es/modules/no-such-module/`);
+    expect(es.status).toBe(404);
+    const esHtml = await es.text();
+    expect(esHtml).toContain('<html lang="es"');
+    expect(esHtml).toContain('Página no encontrada');
+    expect(esHtml).toContain('href="/es/"');
+    expect(esHtml).not.toContain('Page not found');
+    const en = await fetch(`${server.url}en/nope`);
+    expect(en.status).toBe(404);
+    const enHtml = await en.text();
+    expect(enHtml).toContain('<html lang="en"');
+    expect(enHtml).toContain('Page not found');
+    expect(enHtml).not.toContain('Página no encontrada');
+    // Outside both locales, the bilingual page.
+    const other = await (await fetch(`${server.url}nope/`)).text();
+    expect(other).toContain('Página no encontrada.');
+    expect(other).toContain('Page not found.');
+  });
+
   it('serves the lab API on the same port', async () => {
     const health = await fetch(`${server.url}healthz`);
     expect(health.status).toBe(200);
