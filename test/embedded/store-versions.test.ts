@@ -55,4 +55,30 @@ describe('store versions', () => {
     expect(added!.object.metadata.resourceVersion).toBe('2');
     expect(deleted!.object.spec).toEqual(added!.object.spec);
   });
+
+  // The stored copy keeps the caller's strings (they are immutable) but none of its objects.
+  it('stores a deep copy: later changes to the written object or to a read copy never reach it', () => {
+    const store = new Store();
+    const written = pod('Pending', 'nginx:1.27');
+    store.put('pods', written);
+    (written.spec as { containers: Array<{ image: string }> }).containers[0]!.image = 'evil:latest';
+    written.metadata.labels!.app = 'evil';
+    const read = store.get('pods', 'shop', 'web')!;
+    expect(read.spec).toEqual({ containers: [{ name: 'web', image: 'nginx:1.27' }] });
+    expect(read.metadata.labels).toEqual({ app: 'web' });
+    read.metadata.labels!.app = 'changed';
+    expect(store.get('pods', 'shop', 'web')!.metadata.labels).toEqual({ app: 'web' });
+  });
+
+  it('keeps a "__proto__" key of the written JSON as plain data', () => {
+    const store = new Store();
+    const object = JSON.parse(
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"d"},"data":{"__proto__":"x","a":"b"}}',
+    ) as KubeObject;
+    store.put('configmaps', object);
+    const stored = store.peekObject('configmaps', 'd', 'c')!;
+    expect(Object.getPrototypeOf(stored.data)).toBe(Object.prototype);
+    expect(Object.keys(stored.data as object)).toEqual(['__proto__', 'a']);
+    expect(JSON.stringify(store.get('configmaps', 'd', 'c')!.data)).toBe('{"__proto__":"x","a":"b"}');
+  });
 });

@@ -79,6 +79,20 @@ function shareUnchanged(next: unknown, prev: unknown): unknown {
 }
 
 /**
+ * A deep copy of a stored object (plain JSON-like values) that keeps its strings: strings
+ * are immutable, and structuredClone would give every copy its own (most stored strings
+ * repeat: namespaces, kinds, timestamps, the constants controllers write).
+ */
+function copyObject<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyObject) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+    return structuredClone(value);
+  // fromEntries defines own properties, so a "__proto__" key stays data, as in JSON.
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, copyObject(v)])) as T;
+}
+
+/**
  * The versioned object store of one cluster: every write bumps a single
  * resourceVersion counter (as etcd's revision does) and is published to watchers.
  * Objects handed in and out are deep-copied so callers cannot mutate stored state.
@@ -205,8 +219,9 @@ export class Store {
 
   private count(resource: string, object: KubeObject, sign: 1 | -1, size?: number): void {
     const bytes = size ?? this.sizes.get(object) ?? 0;
-    if (sign === 1) this.sizes.set(object, bytes);
-    else this.sizes.delete(object);
+    // Only sizes counted for a quota are kept (a missing one is 0): most clusters have none.
+    if (sign === -1) this.sizes.delete(object);
+    else if (bytes > 0) this.sizes.set(object, bytes);
     this.byteCount += sign * bytes;
     if (resource === 'events') this.eventCount += sign;
     else this.objectCount += sign;
@@ -218,7 +233,7 @@ export class Store {
     const name = object.metadata.name ?? '';
     const bucket = this.bucket(resource, namespace, true);
     const existing = bucket.get(name);
-    const stored = structuredClone(object);
+    const stored = copyObject(object);
     stored.metadata.resourceVersion = String(this.revision + 1);
     if (existing) shareUnchanged(stored, existing);
     const size = this.quota ? sizeOf(stored) : 0;
