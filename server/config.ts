@@ -37,6 +37,8 @@ export interface ServerConfig {
   createsPerIpPerMinute: number;
   createsPerLearnerPerMinute: number;
   checksPerLearnerPerMinute: number;
+  /** New anonymous learners (cookieless state changes) per client address per minute; the burst is twice it. */
+  newLearnersPerIpPerMinute: number;
   /** Open event streams per learner; terminal WebSockets per session. */
   streamsPerLearner: number;
   socketsPerSession: number;
@@ -88,6 +90,7 @@ const numberFlags = [
   'creates-per-ip',
   'creates-per-learner',
   'checks-per-learner',
+  'new-learners-per-ip',
   'streams-per-learner',
   'sockets-per-session',
   'session-processes',
@@ -232,6 +235,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     createsPerIpPerMinute: positive(v['creates-per-ip'], '--creates-per-ip', 30),
     createsPerLearnerPerMinute: positive(v['creates-per-learner'], '--creates-per-learner', 6),
     checksPerLearnerPerMinute: positive(v['checks-per-learner'], '--checks-per-learner', 60),
+    newLearnersPerIpPerMinute: positive(v['new-learners-per-ip'], '--new-learners-per-ip', 30),
     streamsPerLearner: positive(v['streams-per-learner'], '--streams-per-learner', 8),
     socketsPerSession: positive(v['sockets-per-session'], '--sockets-per-session', 16),
     resources: {

@@ -46,6 +46,10 @@ async function main(): Promise<void> {
         burst: Math.max(1, Math.ceil(config.checksPerLearnerPerMinute / 2)),
         perMinute: config.checksPerLearnerPerMinute,
       },
+      newLearnersPerAddress: {
+        burst: config.newLearnersPerIpPerMinute * 2,
+        perMinute: config.newLearnersPerIpPerMinute,
+      },
       streamsPerLearner: config.streamsPerLearner,
       socketsPerSession: config.socketsPerSession,
     },

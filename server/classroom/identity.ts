@@ -26,6 +26,8 @@ export interface Identity {
   csrfToken?: string;
   /** Cookies to set on the response (a new anonymous id, a CSRF token). */
   setCookies: string[];
+  /** True when this request was given a new anonymous learner id (it sent no usable one). */
+  newLearner?: boolean;
 }
 
 export function tokenHash(token: string): string {
@@ -83,10 +85,12 @@ export class Identities {
       }
     }
     const setCookies: string[] = [];
+    let newLearner = false;
     let learnerId = jar[cookieNames.learner];
     // An account's learner id is never usable anonymously (a copied cookie from before sign-up).
     if (!learnerId || !tokenPattern.test(learnerId) || (await this.store.accountByLearnerId(learnerId))) {
       learnerId = randomBytes(18).toString('base64url');
+      newLearner = true;
       setCookies.push(this.cookie(req, cookieNames.learner, learnerId, { httpOnly: true, maxAge: 365 * 86400 }));
     }
     const sentCsrf = jar[cookieNames.csrf];
@@ -95,7 +99,7 @@ export class Identities {
       csrfToken = newToken();
       setCookies.push(this.cookie(req, cookieNames.csrf, csrfToken, { httpOnly: false, maxAge: 86400 }));
     }
-    return { learnerId, csrfToken, setCookies };
+    return newLearner ? { learnerId, csrfToken, setCookies, newLearner } : { learnerId, csrfToken, setCookies };
   }
 
   /** 403 unless a state-changing request echoes the identity's CSRF token in X-CSRF-Token. */

@@ -15,7 +15,13 @@ export function sendJson(
 
 /** An ApiError as its status and body; anything else as a logged 500 that tells nothing. */
 export function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof ApiError) return sendJson(res, error.status, error.body());
+  if (error instanceof ApiError)
+    return sendJson(
+      res,
+      error.status,
+      error.body(),
+      error.retryAfter === undefined ? {} : { 'retry-after': String(error.retryAfter) },
+    );
   console.error(JSON.stringify({ level: 'error', msg: 'lab api error', error: String(error) }));
   sendJson(res, 500, { error: 'internal', message: 'Something went wrong on the lab server.' });
 }

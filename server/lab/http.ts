@@ -16,9 +16,11 @@ import {
 import type { ClassroomHttp } from '../classroom/http.ts';
 import type { LessonApi } from '../lessons/routes.ts';
 import { readJson, sendError, sendJson } from '../http/json.ts';
+import { preferredLocale } from '../http/locale-redirect.ts';
 import { toLocale } from '../../src/contracts/locales.ts';
 import { ApiError, terminalLimits } from '../../src/contracts/protocol.ts';
 import type { SessionManager } from './sessions.ts';
+import { limitText } from './limit-texts.ts';
 import { toolInstalled } from './tools.ts';
 
 /** Rate limits and connection caps of the lab API; every value is a server flag. */
@@ -28,6 +30,11 @@ export interface ApiLimits {
   createsPerLearner: { burst: number; perMinute: number };
   /** Checks and hints per learner. */
   checksPerLearner: { burst: number; perMinute: number };
+  /**
+   * New anonymous learners per client address: a state-changing request without a learner
+   * cookie starts one (and its progress rows), so a cookieless script would otherwise grow the store unbounded.
+   */
+  newLearnersPerAddress: { burst: number; perMinute: number };
   /** Open event streams per learner, terminal sockets per session. */
   streamsPerLearner: number;
   socketsPerSession: number;
@@ -37,9 +44,13 @@ export const defaultApiLimits: ApiLimits = {
   createsPerAddress: { burst: 30, perMinute: 30 },
   createsPerLearner: { burst: 6, perMinute: 6 },
   checksPerLearner: { burst: 30, perMinute: 60 },
+  // A class behind one school NAT opening the course at once, not a script minting learners.
+  newLearnersPerAddress: { burst: 60, perMinute: 30 },
   streamsPerLearner: 8,
   socketsPerSession: 16,
 };
+
+const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function limited(seconds: number, what: string): ApiError {
   return new ApiError(429, 'rate_limited', `Too many ${what}; try again in ${seconds} s.`);
@@ -78,6 +89,7 @@ export function createLabHttp(
   const createsByAddress = new RateLimiter(limits.createsPerAddress.burst, limits.createsPerAddress.perMinute);
   const createsByLearner = new RateLimiter(limits.createsPerLearner.burst, limits.createsPerLearner.perMinute);
   const checksByLearner = new RateLimiter(limits.checksPerLearner.burst, limits.checksPerLearner.perMinute);
+  const newLearners = new RateLimiter(limits.newLearnersPerAddress.burst, limits.newLearnersPerAddress.perMinute);
   const streams = new ConnectionCounter(limits.streamsPerLearner);
   const sockets = new ConnectionCounter(limits.socketsPerSession);
 
@@ -94,6 +106,19 @@ export function createLabHttp(
     if (await options.classroom.routes(req, res, path, who, address)) return;
     // A signed-in learner's cookie carries an account: every state change needs its CSRF token.
     if (who.account) identities.requireCsrf(req, who);
+    // A state change by a request without a learner cookie starts a learner: counted per address
+    // (behind a trusted proxy, the forwarded one). A learner with a cookie never takes from it.
+    if (who.newLearner && stateChanging.has(method)) {
+      const wait = newLearners.take(address);
+      if (wait !== undefined) {
+        const locale = url.searchParams.has('lang')
+          ? toLocale(url.searchParams.get('lang'))
+          : preferredLocale(req.headers['accept-language']);
+        const error = new ApiError(429, 'too_many_learners', limitText(locale, 'newLearners', { seconds: wait }));
+        error.retryAfter = wait;
+        throw error;
+      }
+    }
     const learner = { id: who.learnerId };
     const cookieHeader: Record<string, string[]> = who.setCookies.length ? { 'set-cookie': who.setCookies } : {};
     if (path === '/api/sessions' && method === 'POST') {

@@ -196,6 +196,8 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly missing?: string[];
+  /** Seconds to wait, sent as Retry-After (429s). */
+  retryAfter?: number;
   constructor(status: number, code: string, message: string, missing?: string[]) {
     super(message);
     this.status = status;

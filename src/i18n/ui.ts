@@ -94,6 +94,8 @@ const strings = {
     'error.generic': 'Algo ha fallado en el servidor de laboratorios. Inténtalo de nuevo.',
     'error.not_ready': 'El laboratorio todavía no está listo.',
     'error.rate_limited': 'Demasiadas peticiones seguidas; espera unos segundos.',
+    'error.too_many_learners':
+      'Se han empezado demasiados alumnos nuevos desde esta dirección; activa las cookies de este sitio o espera un minuto.',
     'error.unknown_session': 'Esta sesión del laboratorio ya no existe; vuelve a abrir el laboratorio.',
     'error.unknown_exercise': 'Este ejercicio no existe en el laboratorio.',
     'error.unknown_lab': 'Este laboratorio no existe en el servidor.',
@@ -262,6 +264,8 @@ const strings = {
     'error.generic': 'Something went wrong on the lab server. Try again.',
     'error.not_ready': 'The lab is not ready yet.',
     'error.rate_limited': 'Too many requests in a row; wait a few seconds.',
+    'error.too_many_learners':
+      'Too many new learners were started from this address; allow cookies for this site or wait a minute.',
     'error.unknown_session': 'This lab session no longer exists; open the lab again.',
     'error.unknown_exercise': 'This lab has no such exercise.',
     'error.unknown_lab': 'The server has no such lab.',

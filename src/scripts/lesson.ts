@@ -35,7 +35,8 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form.quiz')) {
         const json = (await res.json().catch(() => undefined)) as (QuizVerdict & { error?: string }) | undefined;
         // Not the lab server's answer (a static host's page) or no lesson API there: no server to grade.
         if (!json || (res.status === 404 && json.error === 'not_found')) return say('off', 'offline');
-        if (!res.ok) return say('ko', json.error === 'rate_limited' ? 'limited' : 'error');
+        if (!res.ok)
+          return say('ko', json.error === 'rate_limited' || json.error === 'too_many_learners' ? 'limited' : 'error');
         say(json.right ? 'ok' : 'ko', json.right ? 'right' : 'wrong', json.explanation);
       })
       .catch(() => say('off', 'offline'));
