@@ -4,6 +4,7 @@
  *
  *   POST /api/lessons/:module/:lesson/quizzes/:quiz?lang=es   body QuizAnswer    → QuizVerdict
  *   POST /api/lessons/:module/:lesson/read                                       → LessonReadResult
+ *   GET  /api/lessons/:module/:lesson/quizzes?lang=es                             → LessonQuizzesResult
  */
 
 /** The options chosen (their indices), or the text of a short answer. */
@@ -17,6 +18,16 @@ export interface QuizVerdict {
   right: boolean;
   /** Why the right answer is right, in the learner's locale; only once the answer is right. */
   explanation: string | null;
+}
+
+/** The learner's last answer to one quiz, graded as it was (the explanation only when it was right). */
+export interface LastQuizAnswer extends QuizVerdict {
+  answer: QuizAnswer;
+}
+
+/** The last answers of the learner to a lesson's quizzes, so a reopened lesson shows them again. */
+export interface LessonQuizzesResult {
+  quizzes: LastQuizAnswer[];
 }
 
 export interface LessonReadResult {

@@ -3,7 +3,7 @@
  * is recorded as read once its end scrolls into view. Without the lab server (a static copy of the
  * site) a quiz says so in the page's language.
  */
-import type { QuizVerdict } from '../contracts/lessons.ts';
+import type { LastQuizAnswer, LessonQuizzesResult, QuizVerdict } from '../contracts/lessons.ts';
 import { inlineMarkdown } from './inline-markdown.ts';
 
 function post(path: string, body?: unknown): Promise<Response> {
@@ -12,6 +12,9 @@ function post(path: string, body?: unknown): Promise<Response> {
   if (csrf) headers['x-csrf-token'] = decodeURIComponent(csrf);
   return fetch(path, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body ?? {}) });
 }
+
+/** Shows a last answer again in its form, unless the learner already acted there. */
+const restorers = new Map<string, (last: LastQuizAnswer) => void>();
 
 for (const form of document.querySelectorAll<HTMLFormElement>('form.quiz')) {
   const d = form.dataset;
@@ -23,8 +26,24 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form.quiz')) {
     explanation.replaceChildren(...inlineMarkdown(more ?? ''));
     explanation.hidden = !more;
   };
+  let touched = false;
+  form.addEventListener('input', () => (touched = true));
+  restorers.set(d.quiz ?? '', (last) => {
+    if (touched) return;
+    const inputs = [...form.querySelectorAll('input')];
+    const text = inputs.find((i) => i.type === 'text');
+    if ('text' in last.answer) {
+      if (!text) return;
+      text.value = last.answer.text;
+    } else {
+      const chosen = last.answer.options;
+      for (const input of inputs) input.checked = chosen.includes(Number(input.value));
+    }
+    say(last.right ? 'ok' : 'ko', last.right ? 'right' : 'wrong', last.explanation);
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    touched = true;
     const inputs = [...form.querySelectorAll('input')];
     const text = inputs.find((i) => i.type === 'text');
     const options = inputs.filter((i) => i.checked).map((i) => Number(i.value));
@@ -41,6 +60,22 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form.quiz')) {
       })
       .catch(() => say('off', 'offline'));
   });
+}
+
+// The learner's last answers come from the lab server's progress (not this browser's storage), so
+// a reopened lesson shows what was chosen and whether it was right. No server: nothing to show.
+const first = document.querySelector<HTMLFormElement>('form.quiz');
+if (first) {
+  const { module, lesson } = first.dataset;
+  fetch(`/api/lessons/${module}/${lesson}/quizzes?lang=${document.documentElement.lang}`, {
+    credentials: 'same-origin',
+    headers: { accept: 'application/json' },
+  })
+    .then(async (res) => (res.ok ? ((await res.json()) as LessonQuizzesResult) : undefined))
+    .then((json) => {
+      for (const last of json?.quizzes ?? []) restorers.get(last.quiz)?.(last);
+    })
+    .catch(() => undefined);
 }
 
 const end = document.querySelector<HTMLElement>('[data-lesson-end]');

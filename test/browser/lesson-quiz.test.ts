@@ -125,6 +125,79 @@ describe.each(['es', 'en'] as const)('lesson quizzes graded by the lab server (/
     await context.close();
   }, 60_000);
 
+  it("shows the learner's last answers again after a reload, from the lab server and not the browser", async () => {
+    const context = await env.browser.newContext({ colorScheme: locale === 'es' ? 'dark' : 'light' });
+    const page = await context.newPage();
+    const url = `${env.server.url}${locale}/${lesson}`;
+    await page.goto(url);
+    const first = page.locator('form.quiz[data-quiz="grader-1"]');
+    const second = page.locator('form.quiz[data-quiz="grader-2"]');
+    await first.locator('input[value="2"]').check();
+    await first.getByRole('button', { name: s.check }).click();
+    await first.locator('.quiz-feedback.ko').waitFor();
+    await first.locator('input[value="1"]').check();
+    await first.getByRole('button', { name: s.check }).click();
+    await first.locator('.quiz-feedback.ok').waitFor();
+    await second.locator('input[value="0"]').check();
+    await second.getByRole('button', { name: s.check }).click();
+    await second.locator('.quiz-feedback.ko').waitFor();
+
+    // Another browser context with only this learner's cookie: no storage of the first page at all.
+    const cookies = await context.cookies();
+    expect(cookies.some((c) => c.name === 'lab_learner')).toBe(true);
+    await context.close();
+    const again = await env.browser.newContext({ colorScheme: locale === 'es' ? 'dark' : 'light' });
+    await again.addCookies(cookies);
+    const reopened = await again.newPage();
+    await reopened.goto(url);
+    const right = reopened.locator('form.quiz[data-quiz="grader-1"]');
+    const wrong = reopened.locator('form.quiz[data-quiz="grader-2"]');
+    await right.locator('.quiz-feedback.ok', { hasText: s.right }).waitFor();
+    expect(await right.locator('input[value="1"]').isChecked()).toBe(true);
+    for (const other of ['0', '2', '3']) expect(await right.locator(`input[value="${other}"]`).isChecked()).toBe(false);
+    expect(await right.locator('.quiz-explanation').isVisible()).toBe(true);
+    expect(await right.locator('.quiz-explanation').innerText()).toContain(s.explanation);
+    await wrong.locator('.quiz-feedback.ko', { hasText: s.wrong }).waitFor();
+    expect(await wrong.locator('input[value="0"]').isChecked()).toBe(true);
+    expect(await wrong.locator('input[value="1"]').isChecked()).toBe(false);
+    expect(await wrong.locator('.quiz-explanation').isVisible()).toBe(false);
+    expect(await axeViolations(reopened)).toEqual([]);
+    // The learner can answer again from there.
+    await wrong.locator('input[value="1"]').check();
+    await wrong.getByRole('button', { name: s.check }).click();
+    await wrong.locator('.quiz-feedback.ok', { hasText: s.right }).waitFor();
+    await again.close();
+
+    // A learner who never answered sees nothing chosen and no verdict.
+    const stranger = await env.browser.newPage();
+    await stranger.goto(url);
+    await stranger.waitForLoadState('networkidle');
+    const blank = stranger.locator('form.quiz[data-quiz="grader-1"]');
+    expect(await blank.locator('input:checked').count()).toBe(0);
+    expect(await blank.locator('.quiz-feedback').textContent()).toBe('');
+    await stranger.close();
+  }, 60_000);
+
+  it('shows a short answer typed earlier again after a reload', async () => {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    const url = `${env.server.url}${locale}/modules/supply-chain-build/trusted-images/`;
+    await page.goto(url);
+    const quiz = page.locator('form.quiz[data-quiz="trusted-1"]');
+    await quiz.locator('input[type="text"]').fill('  Docker.IO ');
+    await quiz.getByRole('button', { name: s.check }).click();
+    await quiz.locator('.quiz-feedback.ok').waitFor();
+    await page.evaluate(() => {
+      localStorage.clear();
+      sessionStorage.clear();
+    });
+    await page.reload();
+    await quiz.locator('.quiz-feedback.ok', { hasText: s.right }).waitFor();
+    expect(await quiz.locator('input[type="text"]').inputValue()).toBe('  Docker.IO ');
+    expect(await quiz.locator('.quiz-explanation code', { hasText: 'docker.io/shop/api:1.4.0' }).count()).toBe(1);
+    await context.close();
+  }, 60_000);
+
   it('grades a short answer typed with other case and spaces', async () => {
     const page = await env.browser.newPage();
     await page.goto(`${env.server.url}${locale}/modules/supply-chain-build/trusted-images/`);

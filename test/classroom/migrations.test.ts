@@ -107,12 +107,47 @@ describe('classroom schema migrations', () => {
 
     const local = new LabStore(path);
     const store = await openClassroomStore(undefined, local);
-    expect(await schemaVersion(local.sqlDriver())).toBe(step);
+    expect(await schemaVersion(local.sqlDriver())).toBe(migrations.at(-1)!.version);
     expect((await store.progressFor('anon-b')).map((p) => p.exercise)).toEqual(['ex-1']);
     await store.recordQuizAnswer('anon-b', 'mod-a', 'intro', 'q-1', false);
     expect(await store.quizzesOf('anon-b')).toEqual([
       { module: 'mod-a', lesson: 'intro', quiz: 'q-1', attempts: 1, right: false, rightFirstTry: false },
     ]);
+    await store.close();
+    local.close();
+  });
+
+  it('upgrade quiz answers from before the last answer was kept: nothing to show until answered again', async () => {
+    const step = migrations.find((m) => m.name === 'last quiz answer')!.version;
+    const earlier = migrations.filter((m) => m.version < step);
+    const dir = await mkdtemp(join(tmpdir(), 'migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'lab.sqlite');
+    const before = new LabStore(path);
+    await migrate(before.sqlDriver(), earlier);
+    await before
+      .sqlDriver()
+      .run(
+        "INSERT INTO quiz_answers (learner, module, lesson, quiz, attempts, right_answer, right_first_try, updated_at) VALUES ('anon-c', 'mod-a', 'intro', 'q-1', 2, 1, 0, 5)",
+      );
+    before.close();
+
+    const local = new LabStore(path);
+    const store = await openClassroomStore(undefined, local);
+    expect(await schemaVersion(local.sqlDriver())).toBe(step);
+    expect(await store.quizzesOf('anon-c')).toMatchObject([{ quiz: 'q-1', attempts: 2, right: true }]);
+    expect(await store.lastAnswers('anon-c', 'mod-a', 'intro')).toEqual([]);
+    await store.recordQuizAnswer('anon-c', 'mod-a', 'intro', 'q-1', false, { options: [3] });
+    expect(await store.lastAnswers('anon-c', 'mod-a', 'intro')).toEqual([
+      { quiz: 'q-1', answer: { options: [3] }, right: false },
+    ]);
+    // Claiming the anonymous id moves its last answer too.
+    await store.recordQuizAnswer('acct-c', 'mod-a', 'intro', 'q-1', true, { options: [1] });
+    await store.mergeProgress('anon-c', 'acct-c');
+    expect(await store.lastAnswers('acct-c', 'mod-a', 'intro')).toEqual([
+      { quiz: 'q-1', answer: { options: [3] }, right: false },
+    ]);
+    expect(await store.quizzesOf('acct-c')).toMatchObject([{ quiz: 'q-1', attempts: 4, right: true }]);
     await store.close();
     local.close();
   });

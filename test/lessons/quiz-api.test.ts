@@ -165,6 +165,39 @@ describe('quizzes graded by the lab server', () => {
     expect((json.lessons as unknown[]).length).toBe(1);
   });
 
+  it("gives back a lesson's last answers with their verdict, the explanation only when right, for this learner only", async () => {
+    const learner = new BrowserLikeClient(base);
+    expect((await learner.request('GET', `${grader}/quizzes?lang=en`)).json).toEqual({ quizzes: [] });
+    await learner.request('POST', `${grader}/quizzes/grader-1?lang=en`, { options: [1] });
+    await learner.request('POST', `${grader}/quizzes/grader-1?lang=en`, { options: [2] });
+    await learner.request('POST', `${grader}/quizzes/grader-2?lang=en`, { options: [1] });
+    // A refused answer is not the last answer.
+    await learner.request('POST', `${grader}/quizzes/grader-2?lang=en`, { options: [9] });
+    const es = await learner.request('GET', `${grader}/quizzes?lang=es`);
+    expect(es.status).toBe(200);
+    const [first, second] = es.json.quizzes as Array<Record<string, unknown>>;
+    // The last answer counts, not the earlier right one.
+    expect(first).toEqual({ quiz: 'grader-1', answer: { options: [2] }, right: false, explanation: null });
+    expect(second).toMatchObject({ quiz: 'grader-2', answer: { options: [1] }, right: true });
+    expect(String(second!.explanation)).not.toBe('null');
+    const en = await learner.request('GET', `${grader}/quizzes?lang=en`);
+    expect((en.json.quizzes as Array<{ explanation: string }>)[1]!.explanation).not.toBe(second!.explanation);
+
+    await learner.request('POST', `${scanning}/quizzes/scan-2?lang=en`, { options: [2, 0, 1] });
+    await learner.request('POST', `${trusted}/quizzes/trusted-1?lang=en`, { text: '  Docker.IO ' });
+    expect((await learner.request('GET', `${scanning}/quizzes?lang=en`)).json.quizzes).toMatchObject([
+      { quiz: 'scan-2', answer: { options: [2, 0, 1] }, right: true },
+    ]);
+    const typed = await learner.request('GET', `${trusted}/quizzes?lang=en`);
+    expect(typed.json.quizzes).toMatchObject([{ quiz: 'trusted-1', answer: { text: '  Docker.IO ' }, right: true }]);
+    expect(String((typed.json.quizzes as Array<{ explanation: string }>)[0]!.explanation)).toContain('docker.io');
+
+    const stranger = new BrowserLikeClient(base);
+    expect((await stranger.request('GET', `${grader}/quizzes?lang=en`)).json).toEqual({ quizzes: [] });
+    expect((await learner.request('POST', `${grader}/quizzes?lang=en`, {})).status).toBe(405);
+    expect((await learner.request('GET', '/api/lessons/threat-model/nope/quizzes')).json.error).toBe('unknown_lesson');
+  });
+
   it('never puts the answer key or the explanations in the built lesson pages or their scripts', async () => {
     const learner = new BrowserLikeClient(base);
     const page = await learner.request('GET', '/en/modules/threat-model/labs-and-grader/');

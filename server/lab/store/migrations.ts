@@ -136,6 +136,14 @@ export const migrations: Migration[] = [
         PRIMARY KEY (learner, module, lesson, quiz)
       );`,
   },
+  {
+    version: 8,
+    name: 'last quiz answer',
+    // The last answer (JSON of QuizAnswer) and its verdict, shown again when the lesson is reopened.
+    sql: `
+      ALTER TABLE quiz_answers ADD COLUMN last_answer TEXT;
+      ALTER TABLE quiz_answers ADD COLUMN last_right INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 const bookkeeping = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { LessonProgress, QuizProgress } from '../../../src/contracts/lessons.ts';
+import type { LessonProgress, QuizAnswer, QuizProgress } from '../../../src/contracts/lessons.ts';
 import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { migrate } from './migrations.ts';
@@ -13,7 +13,23 @@ import {
   type ClassroomStore,
   type NewAccount,
   type Role,
+  type StoredQuizAnswer,
 } from './types.ts';
+
+/** A stored last answer, or undefined for none (rows from before it was kept) or anything unreadable. */
+function storedAnswer(value: unknown): QuizAnswer | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { options, text } = parsed as { options?: unknown; text?: unknown };
+    if (Array.isArray(options) && options.every((o) => Number.isInteger(o))) return { options: options as number[] };
+    if (typeof text === 'string') return { text };
+  } catch {
+    /* not JSON: nothing to show */
+  }
+  return undefined;
+}
 
 function account(r: Row): Account {
   return {
@@ -245,6 +261,12 @@ export class SqlClassroomStore implements ClassroomStore {
           r.quiz,
         ],
       );
+      // The claimed browser's last answer is the newest one this learner gave.
+      if (r.last_answer !== null && r.last_answer !== undefined)
+        await tx.run(
+          'UPDATE quiz_answers SET last_answer = ?, last_right = ? WHERE learner = ? AND module = ? AND lesson = ? AND quiz = ?',
+          [String(r.last_answer), Number(r.last_right), into, r.module, r.lesson, r.quiz],
+        );
     }
     await tx.run('DELETE FROM quiz_answers WHERE learner = ?', [from]);
   }
@@ -264,7 +286,14 @@ export class SqlClassroomStore implements ClassroomStore {
     if (added) this.changed(learner);
   }
 
-  async recordQuizAnswer(learner: string, module: string, lesson: string, quiz: string, right: boolean) {
+  async recordQuizAnswer(
+    learner: string,
+    module: string,
+    lesson: string,
+    quiz: string,
+    right: boolean,
+    answer?: QuizAnswer,
+  ) {
     await this.db.transaction(async (tx) => {
       await this.ensureQuiz(tx, learner, module, lesson, quiz);
       // SET reads the row as it was: attempts = 0 means this is the first answer. Right stays right.
@@ -273,12 +302,37 @@ export class SqlClassroomStore implements ClassroomStore {
            right_first_try = CASE WHEN attempts = 0 AND ? = 1 THEN 1 ELSE right_first_try END,
            right_answer = CASE WHEN ? = 1 THEN 1 ELSE right_answer END,
            attempts = attempts + 1,
+           last_answer = ?,
+           last_right = ?,
            updated_at = ?
          WHERE learner = ? AND module = ? AND lesson = ? AND quiz = ?`,
-        [right ? 1 : 0, right ? 1 : 0, Date.now(), learner, module, lesson, quiz],
+        [
+          right ? 1 : 0,
+          right ? 1 : 0,
+          answer ? JSON.stringify(answer) : null,
+          right ? 1 : 0,
+          Date.now(),
+          learner,
+          module,
+          lesson,
+          quiz,
+        ],
       );
     });
     this.changed(learner);
+  }
+
+  async lastAnswers(learner: string, module: string, lesson: string): Promise<StoredQuizAnswer[]> {
+    const rows = await this.db.all(
+      'SELECT quiz, last_answer, last_right FROM quiz_answers WHERE learner = ? AND module = ? AND lesson = ? ORDER BY quiz',
+      [learner, module, lesson],
+    );
+    const found: StoredQuizAnswer[] = [];
+    for (const r of rows) {
+      const answer = storedAnswer(r.last_answer);
+      if (answer) found.push({ quiz: String(r.quiz), answer, right: Number(r.last_right) === 1 });
+    }
+    return found;
   }
 
   async lessonsReadBy(learner: string): Promise<LessonProgress[]> {

@@ -1,4 +1,4 @@
-import type { LessonProgress, QuizProgress } from '../../../src/contracts/lessons.ts';
+import type { LessonProgress, QuizAnswer, QuizProgress } from '../../../src/contracts/lessons.ts';
 import type { ProgressEntry } from '../../../src/contracts/protocol.ts';
 
 export type Role = 'learner' | 'instructor' | 'admin';
@@ -46,9 +46,26 @@ export interface ProgressStore {
 export interface LessonProgressStore {
   /** Idempotent: the first read's time is kept. */
   recordLessonRead(learner: string, module: string, lesson: string): Promise<void>;
-  recordQuizAnswer(learner: string, module: string, lesson: string, quiz: string, right: boolean): Promise<void>;
+  /** Counts an answer; `answer` is kept as the quiz's last answer (shown again on the lesson page). */
+  recordQuizAnswer(
+    learner: string,
+    module: string,
+    lesson: string,
+    quiz: string,
+    right: boolean,
+    answer?: QuizAnswer,
+  ): Promise<void>;
   lessonsReadBy(learner: string): Promise<LessonProgress[]>;
   quizzesOf(learner: string): Promise<QuizProgress[]>;
+  /** The last answer to each quiz of one lesson that has one, with its verdict. */
+  lastAnswers(learner: string, module: string, lesson: string): Promise<StoredQuizAnswer[]>;
+}
+
+/** A quiz's last answer as stored: what was chosen or typed, and whether that was right. */
+export interface StoredQuizAnswer {
+  quiz: string;
+  answer: QuizAnswer;
+  right: boolean;
 }
 
 export class AccountConflictError extends Error {
