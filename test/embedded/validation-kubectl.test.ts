@@ -1,5 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { KubectlHarness, kubectlBinaries } from '../helpers/kubectl.ts';
+
+/** Sends one PATCH as the harness's admin (kubectl prints Invalid errors from their causes only). */
+async function rawPatch(
+  k: KubectlHarness,
+  path: string,
+  contentType: string,
+  body: string,
+): Promise<{ code: number; status: Record<string, unknown> }> {
+  const config = parse(await readFile(k.kubeconfig, 'utf8')) as {
+    clusters: Array<{ cluster: Record<string, string> }>;
+    users: Array<{ user: Record<string, string> }>;
+  };
+  const pem = (value: string | undefined) => Buffer.from(value ?? '', 'base64');
+  const user = config.users[0]!.user;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${k.cluster.url}${path}`,
+      {
+        method: 'PATCH',
+        headers: { 'content-type': contentType },
+        ca: pem(config.clusters[0]!.cluster['certificate-authority-data']),
+        cert: pem(user['client-certificate-data']),
+        key: pem(user['client-key-data']),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ code: res.statusCode ?? 0, status: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 const binaries = kubectlBinaries(['1.31', '1.33']);
 
@@ -192,6 +231,172 @@ describe.skipIf(binaries.length === 0).each(binaries)('upstream validation with 
     const listed = await k.run(['get', 'configmaps,secrets,deployments', '-o', 'name']);
     expect(listed.stdout).not.toMatch(/numbers|flags|bytes|configmap\/l\n|deployment.apps\/t\n/);
     expect((await k.run(['create', 'configmap', 'quoted', '--from-literal=a=1'])).code).toBe(0);
+  });
+
+  // jsonPatcher.applyPatchToCurrentObject in staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go:
+  // the patched JSON (evanphx/json-patch re-marshals the top level and what the patch went into as Go
+  // maps, so sorted; the rest keeps the object's Go encoding) fails to decode, which is
+  // errors.NewInvalid(GroupKind{}, "", patch: Invalid value: <patched JSON>: <decoder error>).
+  it('answers merge and JSON patches that leave a non-string value with 422 on "patch" (handlers/patch.go)', async () => {
+    expect((await k.run(['create', 'configmap', 'merged', '--from-literal=a=x'])).code).toBe(0);
+    const live = JSON.parse(
+      (await k.run(['get', 'configmap', 'merged', '-o', 'json', '--show-managed-fields'])).stdout,
+    ) as {
+      metadata: Record<string, unknown>;
+    };
+    const m = live.metadata;
+    // kubectl prints keys sorted; the server encodes ManagedFieldsEntry in Go struct order.
+    const managedFields = (m.managedFields as Array<Record<string, unknown>>).map((e) => ({
+      manager: e.manager,
+      operation: e.operation,
+      apiVersion: e.apiVersion,
+      time: e.time,
+      fieldsType: e.fieldsType,
+      fieldsV1: e.fieldsV1,
+    }));
+    // ObjectMeta in Go struct order, as the server encodes the current object.
+    const goMeta = {
+      name: 'merged',
+      namespace: 'default',
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+      managedFields,
+    };
+    const mergedJson = JSON.stringify({ apiVersion: 'v1', data: { a: 1 }, kind: 'ConfigMap', metadata: goMeta });
+    const detail = 'json: cannot unmarshal number into Go struct field ConfigMap.data of type string';
+    const merge = await k.run(['patch', 'configmap', 'merged', '--type', 'merge', '-p', '{"data":{"a":1}}']);
+    expect(merge.code).toBe(1);
+    expect(merge.stderr).toBe(
+      `The request is invalid: patch: Invalid value: ${JSON.stringify(mergedJson)}: ${detail}\n`,
+    );
+    const raw = await rawPatch(
+      k,
+      '/api/v1/namespaces/default/configmaps/merged',
+      'application/merge-patch+json',
+      '{"data":{"a":1}}',
+    );
+    const cause = `Invalid value: ${JSON.stringify(mergedJson)}: ${detail}`;
+    expect(raw.code).toBe(422);
+    expect(raw.status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: ` "" is invalid: patch: ${cause}`,
+      reason: 'Invalid',
+      details: { causes: [{ reason: 'FieldValueInvalid', message: cause, field: 'patch' }] },
+      code: 422,
+    });
+    // A JSON patch into metadata: metadata is re-marshalled as a Go map, its keys sorted.
+    const labelOp = '[{"op":"add","path":"/metadata/labels","value":{"tier":3}}]';
+    const json = await k.run(['patch', 'configmap', 'merged', '--type', 'json', '-p', labelOp]);
+    const sortedMeta = {
+      creationTimestamp: m.creationTimestamp,
+      labels: { tier: 3 },
+      managedFields,
+      name: 'merged',
+      namespace: 'default',
+      resourceVersion: m.resourceVersion,
+      uid: m.uid,
+    };
+    const patchedJson = JSON.stringify({ apiVersion: 'v1', data: { a: 'x' }, kind: 'ConfigMap', metadata: sortedMeta });
+    expect(json.stderr).toBe(
+      `The request is invalid: patch: Invalid value: ${JSON.stringify(patchedJson)}: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string\n`,
+    );
+    // Nothing was stored.
+    const after = await k.run(['get', 'configmap', 'merged', '-o', 'jsonpath={.data.a} {.metadata.labels}']);
+    expect(after.stdout).toBe('x ');
+  });
+
+  // applyPatchToObject in staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go: runtime's
+  // unstructured converter (apimachinery/pkg/runtime/converter.go) refuses the value, and the error
+  // names the patch printed with Go's %+v.
+  it('answers strategic merge patches with a non-string value with 422 on "patch" (handlers/patch.go)', async () => {
+    expect((await k.run(['create', 'configmap', 'strategic', '--from-literal=a=x'])).code).toBe(0);
+    const data = await k.run(['patch', 'configmap', 'strategic', '-p', '{"data":{"a":1}}']);
+    expect(data.code).toBe(1);
+    expect(data.stderr).toBe(
+      'The request is invalid: patch: Invalid value: "map[data:map[a:1]]": cannot convert int64 to string\n',
+    );
+    const label = await k.run([
+      'patch',
+      'configmap',
+      'strategic',
+      '--type',
+      'strategic',
+      '-p',
+      '{"metadata":{"labels":{"tier":3}}}',
+    ]);
+    expect(label.stderr).toBe(
+      'The request is invalid: patch: Invalid value: "map[metadata:map[labels:map[tier:3]]]": cannot convert int64 to string\n',
+    );
+    const raw = await rawPatch(
+      k,
+      '/api/v1/namespaces/default/configmaps/strategic',
+      'application/strategic-merge-patch+json',
+      '{"metadata":{"labels":{"tier":3}}}',
+    );
+    expect(raw.code).toBe(422);
+    expect(raw.status).toMatchObject({
+      message:
+        ' "" is invalid: patch: Invalid value: "map[metadata:map[labels:map[tier:3]]]": cannot convert int64 to string',
+      reason: 'Invalid',
+      details: {
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "map[metadata:map[labels:map[tier:3]]]": cannot convert int64 to string',
+            field: 'patch',
+          },
+        ],
+      },
+    });
+    expect(raw.status.details).not.toHaveProperty('kind');
+    const after = await k.run(['get', 'configmap', 'strategic', '-o', 'jsonpath={.data.a} {.metadata.labels}']);
+    expect(after.stdout).toBe('x ');
+  });
+
+  // structuredMergeManager.Apply in staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/
+  // structuredmerge.go: structured-merge-diff cannot type the configuration ("failed to create typed
+  // patch object (<namespace>/<name>; <GVK>): <path>: expected string, got %#v"), a plain error that
+  // ErrorToAPIStatus turns into a 500 without a reason.
+  it('answers server-side apply with a non-string value with the typed patch error (structuredmerge.go)', async () => {
+    const file = await k.file(
+      'ssa-number.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: 1}\n',
+    );
+    const message =
+      'failed to create typed patch object (default/ssa; /v1, Kind=ConfigMap): .data.a: expected string, got &value.valueUnstructured{Value:1}';
+    const cm = await k.run(['apply', '--server-side', '-f', file]);
+    expect(cm.code).toBe(1);
+    expect(cm.stderr).toBe(`Error from server: ${message}\n`);
+    const raw = await rawPatch(
+      k,
+      '/api/v1/namespaces/default/configmaps/ssa?fieldManager=kubectl',
+      'application/apply-patch+yaml',
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa","namespace":"default"},"data":{"a":1}}',
+    );
+    expect(raw.code).toBe(500);
+    expect(raw.status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      code: 500,
+    });
+    // kubectl refuses top-level labels like this itself; a pod template's reach the server.
+    const deployment = await k.file(
+      'ssa-label.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ssa}\nspec:\n  selector: {matchLabels: {app: ssa}}\n  template:\n    metadata: {labels: {app: ssa, tier: 3}}\n    spec: {containers: [{name: c, image: nginx:1.27}]}\n',
+    );
+    const label = await k.run(['apply', '--server-side', '-f', deployment]);
+    expect(label.stderr).toBe(
+      'Error from server: failed to create typed patch object (default/ssa; apps/v1, Kind=Deployment): .spec.template.metadata.labels.tier: expected string, got &value.valueUnstructured{Value:3}\n',
+    );
+    const listed = await k.run(['get', 'configmaps,deployments', '-o', 'name']);
+    expect(listed.stdout).not.toMatch(/\/ssa\n/);
   });
 
   it('checks label keys and values (ValidateLabels)', async () => {

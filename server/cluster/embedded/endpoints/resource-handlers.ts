@@ -15,6 +15,7 @@ import type { KubeObject } from '../storage/types.ts';
 import { decodeBody, mediaType, readBody } from './codec.ts';
 import type { ResourceContext } from './context.ts';
 import { applyPatch } from './patcher.ts';
+import { applyTypedError, patchDecodeError } from './patch-decoding.ts';
 import { nullsToEmpty, stringMapTypeError } from './string-maps.ts';
 import { writeJson } from './response.ts';
 import { errors, StatusError, successStatus } from '../api/status.ts';
@@ -324,6 +325,14 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
         `the name of the object (${config.metadata.name}) does not match the name on the URL (${ctx.info.name})`,
       );
     }
+    if (!def.crd) {
+      const typedError = applyTypedError(
+        def.kind,
+        config as unknown as Obj,
+        `${def.group}/${def.version}, Kind=${def.kind}`,
+      );
+      if (typedError) throw typedError;
+    }
     checkFields(ctx, config, mode);
     let existing: KubeObject | undefined;
     try {
@@ -376,6 +385,10 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
   if (!isObject(patched)) throw errors.badRequest('patched object is not a JSON object');
   const object = patched as KubeObject;
   if (!isObject(object.metadata)) object.metadata = {};
+  if (!def.crd) {
+    const decodeError = patchDecodeError(def.kind, type, object, JSON.parse(body));
+    if (decodeError) throw decodeError;
+  }
   checkFields(ctx, object, mode);
   const updated = await ctx.cluster.registry.update(def, ctx.namespace, ctx.info.name, object, options, existing);
   writeJson(ctx.res, 200, inVersion(ctx, updated), ctx.warnings);

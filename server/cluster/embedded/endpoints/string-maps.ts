@@ -8,7 +8,7 @@
 
 type Obj = Record<string, unknown>;
 
-interface StringMap {
+export interface StringMap {
   /** The Go struct holding the field. */
   struct: string;
   /** Go's name of the value type: string, or []uint8 for base64 byte fields. */
@@ -39,53 +39,74 @@ function jsonValue(value: unknown): string {
   return typeof value; // 'number' or 'string'
 }
 
-function checkMap(value: unknown, map: StringMap, path: string): string | undefined {
-  const field = `Go struct field ${map.struct}.${path}`;
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value))
-    return `json: cannot unmarshal ${jsonValue(value)} into ${field} of type map[string]${map.valueType}`;
-  for (const item of Object.values(value as Obj)) {
-    if (item === null || typeof item === 'string') continue;
-    return `json: cannot unmarshal ${jsonValue(item)} into ${field} of type ${map.valueType}`;
+/** One value of a string map that Go cannot decode, with where it sits. */
+export interface StringMapViolation {
+  /** Object keys from the root; array indices as numbers. */
+  path: (string | number)[];
+  value: unknown;
+  map: StringMap;
+  /** The map itself is not an object (rather than one of its values not a string). */
+  whole: boolean;
+}
+
+function checkMap(value: unknown, map: StringMap, path: (string | number)[], out: StringMapViolation[]): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    out.push({ path, value, map, whole: true });
+    return;
   }
-  return undefined;
+  for (const [key, item] of Object.entries(value as Obj)) {
+    if (item === null || typeof item === 'string') continue;
+    out.push({ path: [...path, key], value: item, map, whole: false });
+  }
 }
 
 /** Object metadata anywhere in a built-in object (metadata, spec.template.metadata, ...). */
-function walk(value: unknown, path: string, top: Record<string, StringMap>): string | undefined {
+function walk(
+  value: unknown,
+  path: (string | number)[],
+  top: Record<string, StringMap>,
+  out: StringMapViolation[],
+): void {
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = walk(item, path, {});
-      if (found) return found;
-    }
-    return undefined;
+    value.forEach((item, index) => walk(item, [...path, index], {}, out));
+    return;
   }
-  if (value === null || typeof value !== 'object') return undefined;
+  if (value === null || typeof value !== 'object') return;
   for (const [key, child] of Object.entries(value as Obj)) {
-    const childPath = path ? `${path}.${key}` : key;
+    const childPath = [...path, key];
     const map = top[key];
     if (map) {
-      const found = checkMap(child, map, childPath);
-      if (found) return found;
+      checkMap(child, map, childPath, out);
       continue;
     }
     if (key === 'metadata' && child !== null && typeof child === 'object' && !Array.isArray(child)) {
       for (const [metaKey, metaValue] of Object.entries(child as Obj)) {
         const metaMap = metaMaps[metaKey];
-        const found = metaMap ? checkMap(metaValue, metaMap, `${childPath}.${metaKey}`) : undefined;
-        if (found) return found;
+        if (metaMap) checkMap(metaValue, metaMap, [...childPath, metaKey], out);
       }
       continue;
     }
-    const found = walk(child, childPath, {});
-    if (found) return found;
+    walk(child, childPath, {}, out);
   }
-  return undefined;
+}
+
+/** Every non-string label, annotation or data value (and non-object map), in document order. */
+export function stringMapViolations(kind: string, object: unknown): StringMapViolation[] {
+  const out: StringMapViolation[] = [];
+  walk(object, [], topMaps[kind] ?? {}, out);
+  return out;
 }
 
 /** The decoding error of the first non-string label, annotation or data value, if any. */
 export function stringMapTypeError(kind: string, object: unknown): string | undefined {
-  return walk(object, '', topMaps[kind] ?? {});
+  const first = stringMapViolations(kind, object)[0];
+  if (!first) return undefined;
+  // encoding/json names the map field by its JSON path from the root, array indices left out.
+  const mapPath = (first.whole ? first.path : first.path.slice(0, -1)).filter((p) => typeof p === 'string');
+  const field = `Go struct field ${first.map.struct}.${mapPath.join('.')}`;
+  const type = first.whole ? `map[string]${first.map.valueType}` : first.map.valueType;
+  return `json: cannot unmarshal ${jsonValue(first.value)} into ${field} of type ${type}`;
 }
 
 /** Go decodes a null map value as the empty string (the key stays). */
