@@ -1,45 +1,24 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppServer } from '../../server/app.ts';
 import type { Roster } from '../../server/classroom/roster.ts';
-import { createLabServer, type LabServer } from '../../server/lab/server.ts';
+import type { LabServer } from '../../server/lab/server.ts';
 import { workspacePaths } from '../../server/lab/workspace.ts';
+import { startAppServer, type RunningAppServer } from '../helpers/app-server.ts';
 import { BrowserLikeClient } from '../helpers/browser-like-client.ts';
-import { distDir, projectRoot } from '../helpers/project.ts';
 
 const run = promisify(execFile);
-let dataDir: string;
+let app: RunningAppServer;
 let labServer: LabServer;
-let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'classes-'));
-  labServer = await createLabServer({
-    dataDir,
-    labsDir: join(projectRoot, 'labs'),
-    backend: 'embedded',
-    bwrap: false,
-    rosterPollMs: 200,
-  });
-  server = createAppServer(distDir, labServer.http);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = await startAppServer('classes-', { rosterPollMs: 200 });
+  ({ labServer, base } = app);
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
-  await labServer?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 async function account(username: string, role: 'learner' | 'instructor' = 'learner') {

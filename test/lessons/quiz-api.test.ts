@@ -1,40 +1,19 @@
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppServer } from '../../server/app.ts';
-import { createLabServer, type LabServer } from '../../server/lab/server.ts';
+import { startAppServer, type RunningAppServer } from '../helpers/app-server.ts';
 import { BrowserLikeClient } from '../helpers/browser-like-client.ts';
-import { distDir, projectRoot } from '../helpers/project.ts';
+import { projectRoot } from '../helpers/project.ts';
 
-let dataDir: string;
-let labServer: LabServer;
-let server: Server;
+let app: RunningAppServer;
 let base: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'quiz-api-'));
-  labServer = await createLabServer({
-    dataDir,
-    labsDir: join(projectRoot, 'labs'),
-    contentDir: join(projectRoot, 'content'),
-    backend: 'embedded',
-    bwrap: false,
-  });
-  server = createAppServer(distDir, labServer.http);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = await startAppServer('quiz-api-', { contentDir: join(projectRoot, 'content') });
+  ({ base } = app);
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
-  await labServer?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 const grader = '/api/lessons/threat-model/labs-and-grader';

@@ -1,49 +1,35 @@
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppServer } from '../../server/app.ts';
 import { webSecurity } from '../../server/http/security.ts';
-import { createLabServer, type LabServer } from '../../server/lab/server.ts';
+import { startAppServer, type RunningAppServer } from '../helpers/app-server.ts';
 import { BrowserLikeClient } from '../helpers/browser-like-client.ts';
-import { distDir, projectRoot } from '../helpers/project.ts';
+import { projectRoot } from '../helpers/project.ts';
 
 // A small budget so the test is quick; the refill (1 a minute) does not matter within it.
 const burst = 5;
 
+let app: RunningAppServer;
 let dataDir: string;
-let labServer: LabServer;
-let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'new-learners-'));
   // Behind a trusted loopback proxy: the client address is the first X-Forwarded-For hop.
   const security = webSecurity({ bindHost: '127.0.0.1', trustProxy: true });
-  labServer = await createLabServer({
-    dataDir,
-    labsDir: join(projectRoot, 'labs'),
-    contentDir: join(projectRoot, 'content'),
-    backend: 'embedded',
-    bwrap: false,
-    security,
-    apiLimits: { newLearnersPerAddress: { burst, perMinute: 1 } },
-  });
-  server = createAppServer(distDir, labServer.http, { security });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = await startAppServer(
+    'new-learners-',
+    {
+      contentDir: join(projectRoot, 'content'),
+      security,
+      apiLimits: { newLearnersPerAddress: { burst, perMinute: 1 } },
+    },
+    { security },
+  );
+  ({ dataDir, base } = app);
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
-  await labServer?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 /** Distinct learners with any progress row (quiz answers, lessons read, lab progress). */
