@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Check } from '../../src/contracts/lab.ts';
 import { decodeProtobufObject } from '../../server/cluster/embedded/endpoints/protobuf/decode.ts';
-import { runCheck } from '../../server/grading/run.ts';
-import type { GradingContext } from '../../server/grading/types.ts';
 import { loadLabs } from '../../server/labs/catalog.ts';
-import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
+import { runRecordedCheck } from '../helpers/script-check.ts';
 
 /**
  * The `script` checks of the kind-only exercises (container-escape's attack, harden-deployment's
@@ -62,19 +60,7 @@ function scriptCheck(labId: string, exerciseId: string, index: number): Check {
 }
 
 /** Runs the check as graded, and without its message to see the script's own explanation. */
-async function run(check: Check): Promise<{ passed: boolean; output: string }> {
-  const ctx = {
-    home,
-    learner: localLearner(home, join(home, 'kubeconfig'), { path: `${bin}:/usr/bin:/bin` }),
-    signal: new AbortController().signal,
-    locale: 'en',
-  } as unknown as GradingContext;
-  const graded = await runCheck(check, ctx);
-  const { message: _m, ...bare } = check;
-  const raw = await runCheck(bare as Check, ctx);
-  expect(raw.passed).toBe(graded.passed);
-  return { passed: graded.passed, output: raw.message };
-}
+const run = (check: Check) => runRecordedCheck(check, home, bin);
 
 const nodes = {
   args: 'get nodes -l node-role.kubernetes.io/control-plane -o jsonpath={.items[0].metadata.name}',

@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Check } from '../../src/contracts/lab.ts';
-import { runCheck } from '../../server/grading/run.ts';
-import type { GradingContext } from '../../server/grading/types.ts';
 import { loadLabs } from '../../server/labs/catalog.ts';
-import { localLearner } from '../helpers/learner.ts';
 import { projectRoot } from '../helpers/project.ts';
+import { runRecordedCheck } from '../helpers/script-check.ts';
 
 /**
  * kubelet-exposed needs a kind node, so its checks run here against recorded answers: a `kubectl`
@@ -73,17 +71,8 @@ function fixCheck(): Check {
 }
 
 async function run(check: Check): Promise<{ passed: boolean; output: string }> {
-  const ctx = {
-    home,
-    learner: localLearner(home, join(home, 'kubeconfig'), { path: `${bin}:/usr/bin:/bin` }),
-    signal: new AbortController().signal,
-    locale: 'en',
-  } as unknown as GradingContext;
-  const graded = await runCheck(check, ctx);
-  const { message: _m, ...bare } = check;
-  const raw = await runCheck(bare as Check, ctx);
-  expect(raw.passed).toBe(graded.passed);
-  return { passed: graded.passed, output: raw.message.replace(/^The check ended with code 1: /, '') };
+  const { passed, output } = await runRecordedCheck(check, home, bin);
+  return { passed, output: output.replace(/^The check ended with code 1: /, '') };
 }
 
 describe('kubelet-exposed: the fix is judged by what the kubelet answers', () => {
