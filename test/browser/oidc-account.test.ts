@@ -4,12 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Provider from 'oidc-provider';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppServer } from '../../server/app.ts';
 import { createLabServer, type LabServer } from '../../server/lab/server.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { startOidcProvider, testClient, type TestProvider } from '../helpers/oidc-provider.ts';
 import { distDir } from '../helpers/project.ts';
 
 /**
@@ -17,12 +17,10 @@ import { distDir } from '../helpers/project.ts';
  * (oidc-provider and its development login and consent pages) run in this process.
  */
 
-const clientId = 'k8s-course';
-const clientSecret = 'course-client-secret';
 let dir = '';
 let labServer: LabServer;
 let labHttp: Server;
-let provider: Server;
+let provider: TestProvider;
 let lab = '';
 let browser: Browser;
 
@@ -40,34 +38,13 @@ beforeAll(async () => {
   labHttp = createServer((req, res) => handler(req, res));
   lab = await listen(labHttp, '127.0.0.1');
   const redirectUrl = `${lab}/api/auth/oidc/callback`;
-  provider = createServer();
-  const issuer = await listen(provider, 'localhost');
-  const oidc = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: [redirectUrl],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
-    findAccount: (_ctx, sub) => ({
-      accountId: sub,
-      claims: () => ({ sub, email: `${sub}@school.example`, email_verified: true, preferred_username: sub }),
-    }),
-    cookies: { keys: ['provider-cookie-key-for-tests'] },
-    features: { devInteractions: { enabled: true } },
-  });
-  provider.on('request', oidc.callback());
+  provider = await startOidcProvider(redirectUrl);
   labServer = await createLabServer({
     dataDir: join(dir, 'data'),
     labsDir: join(dir, 'labs'),
     backend: 'embedded',
     bwrap: false,
-    oidc: { issuer, clientId, clientSecret, redirectUrl, name: 'Test School' },
+    oidc: { issuer: provider.issuer, ...testClient, redirectUrl, name: 'Test School' },
   });
   const app = createAppServer(distDir, labServer.http);
   handler = (req, res) => app.emit('request', req, res);
@@ -76,10 +53,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const server of [labHttp, provider]) {
-    server?.closeAllConnections();
-    server?.close();
-  }
+  labHttp?.closeAllConnections();
+  labHttp?.close();
+  provider?.close();
   await labServer?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
