@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isLocale, type Locale } from '../../src/contracts/locales.ts';
+import type { Locale } from '../../src/contracts/locales.ts';
 import { ApiError } from '../../src/contracts/protocol.ts';
 import { cookies, sendJson } from '../http/json.ts';
 import { preferredLocale } from '../http/locale-redirect.ts';
@@ -29,6 +29,11 @@ function safeReturn(value: string | null, fallback: string): string {
   if (!value || value.length > 300) return fallback;
   if (!/^\/(es|en)(\/[A-Za-z0-9._~\-/]*)?$/.test(value) || value.includes('//')) return fallback;
   return value;
+}
+
+/** The locale of a path safeReturn let through: it always starts with /es or /en. */
+function returnLocale(returnTo: string): Locale {
+  return returnTo.split('/')[1] as Locale;
 }
 
 function flowCookieLine(req: IncomingMessage, security: WebSecurity, value: string, maxAge: number): string {
@@ -159,7 +164,7 @@ export async function oidcRoutes(
 
   if (path === `${flowPath}/start` && method === 'GET') {
     const returnTo = safeReturn(query.get('return'), home);
-    const locale = returnTo.split('/')[1] as Locale;
+    const locale = returnLocale(returnTo);
     let started;
     try {
       started = await oidc.start(returnTo, who.account ? '' : who.learnerId);
@@ -186,8 +191,7 @@ export async function oidcRoutes(
   if (path === `${flowPath}/callback` && method === 'GET') {
     const pending = await readPending(store, req);
     const returnTo = safeReturn(pending?.returnTo ?? null, home);
-    const segment = returnTo.split('/')[1];
-    const locale: Locale = isLocale(segment) ? segment : 'es';
+    const locale = returnLocale(returnTo);
     // The flow cookie is single-use: cleared whatever happens.
     const clear = flowCookieLine(req, security, '', 0);
     let identity: OidcIdentity;
