@@ -1,16 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import { locales, type Locale } from '../../src/contracts/locales.ts';
+import { parseFrontmatter } from '../lessons/frontmatter.ts';
 
 /** A module's title in a locale (its id when the content has none). */
 export type ModuleTitles = (module: string, locale: Locale) => string;
 
 /** The `title` of a Markdown/MDX file's YAML front matter, if it has one. */
 function frontMatterTitle(text: string): string | undefined {
-  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
-  if (!m) return undefined;
-  const data = YAML.parse(m[1]!) as unknown;
+  const data = parseFrontmatter(text);
   const title = data && typeof data === 'object' ? (data as Record<string, unknown>).title : undefined;
   return typeof title === 'string' && title.trim() ? title.trim() : undefined;
 }

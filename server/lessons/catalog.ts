@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { lessonSchema, type Quiz } from '../../src/contracts/content.ts';
 import { locales, type Locale } from '../../src/contracts/locales.ts';
+import { parseFrontmatter } from './frontmatter.ts';
 
 /** One lesson as the lab server knows it: its quizzes with their answer keys, per locale. */
 export interface CatalogLesson {
@@ -15,8 +15,6 @@ export interface CatalogLesson {
 export type LessonCatalog = Map<string, CatalogLesson>;
 
 export const lessonKey = (module: string, lesson: string) => `${module}/${lesson}`;
-
-const frontmatter = /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/;
 
 /**
  * Reads the lessons' frontmatter from the course content (content/<locale>/lessons/<module>/<slug>.mdx),
@@ -35,7 +33,7 @@ export async function loadLessons(contentDir: string): Promise<LessonCatalog> {
         const path = join(root, module.name, file);
         let raw: unknown;
         try {
-          raw = parseYaml(frontmatter.exec(await readFile(path, 'utf8'))?.[1] ?? '');
+          raw = parseFrontmatter(await readFile(path, 'utf8'));
         } catch (error) {
           console.error(`lesson ${path} skipped: its frontmatter is not YAML: ${String(error).split('\n')[0]}`);
           continue;
